@@ -1,0 +1,62 @@
+"""The command line: the only place with I/O, printing, progress bars and exit codes.
+
+Each command lives in its own module (``catalog_cmd``, ``train_cmd`` …) and is registered
+on the one typer ``app`` here. Command modules import the heavy layers (numpy, pandas,
+linopy, plotly) inside the command function, so start-up stays fast.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+import typer
+
+from ..errors import GigawattError
+
+app = typer.Typer(
+    name="gigawatt",
+    help="Plan, simulate and stress-test gigawatt-scale AI supercomputers.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+
+def _register() -> None:
+    from . import catalog_cmd, scenario_cmd  # noqa: F401  (commands register on import)
+
+    for name in ("train_cmd", "serve_cmd", "size_cmd", "plan_cmd", "simulate_cmd", "risk_cmd"):
+        try:
+            __import__(f"{__name__}.{name}")
+        except ModuleNotFoundError as exc:  # a layer not built yet
+            if exc.name != f"{__name__}.{name}":
+                raise
+
+
+_register()
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: run the app, turning user errors into one message and exit code 2."""
+    try:
+        app(args=argv, standalone_mode=False)
+    except GigawattError as exc:
+        print(f"error: {exc.render()}", file=sys.stderr)
+        problems = getattr(exc, "problems", None)
+        if problems and len(problems) > 1:
+            for p in problems[:20]:
+                print(f"  - {p}", file=sys.stderr)
+        sys.exit(exc.exit_code)
+    except click.exceptions.Abort:
+        print("aborted", file=sys.stderr)
+        sys.exit(130)
+    except click.exceptions.ClickException as exc:
+        exc.show()
+        sys.exit(2)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except BrokenPipeError:
+        sys.exit(0)
+    sys.exit(0)

@@ -1,0 +1,105 @@
+"""`gigawatt catalog list|show|sources`: browse the sourced catalog."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import typer
+
+from . import app
+from .output import console, emit_json, fmt, table
+
+catalog_app = typer.Typer(help="Browse the sourced catalog (accelerators, systems, sites, "
+                          "models …).", no_args_is_help=True)
+app.add_typer(catalog_app, name="catalog")
+
+#: columns shown by `catalog list TABLE` (all fields are in --json)
+COLUMNS: dict[str, list[str]] = {
+    "accelerators": ["vendor", "year", "bf16_tflop_per_s", "fp8_tflop_per_s",
+                     "fp4_tflop_per_s", "hbm_gb", "hbm_tb_per_s", "tdp_w", "scaleup_domain",
+                     "price_usd"],
+    "systems": ["accelerator", "accelerators", "rack_power_kw", "price_usd", "cooling"],
+    "fabrics": ["kind", "port_gbit_per_s", "latency_us", "cost_usd_per_port"],
+    "coolings": ["pue"],
+    "facilities": ["capex_usd_per_mw", "build_years", "land_m2_per_mw"],
+    "power_sources": ["kind", "capex_usd_per_kw", "capacity_factor", "lead_time_years", "firm"],
+    "electricity_prices": ["usd_per_mwh", "year"],
+    "hbm_suppliers": ["country"],
+    "sites": ["country", "region", "land_m2", "cooling"],
+    "models": ["layers", "hidden", "heads", "kv_heads", "vocab", "seq_len", "activation"],
+    "demands": ["model", "tokens_per_day", "prompt_tokens", "output_tokens"],
+}
+
+
+def row_json(cat: Any, row: Any) -> dict[str, Any]:
+    """A row's facts plus the source of each fact."""
+    facts = row.facts()
+    cited = {k: cat.cite(row, k) for k in facts if k not in ("id", "name", "source", "notes",
+                                                             "estimate")}
+    return {**facts, "sources": cited}
+
+
+@catalog_app.command("list")
+def list_(
+    table_name: str = typer.Argument("accelerators", metavar="TABLE",
+                                     help="accelerators, systems, fabrics, coolings, "
+                                     "facilities, power_sources, electricity_prices, "
+                                     "hbm_suppliers, sites, models, demands"),
+    json: bool = typer.Option(False, "--json", help="Print one JSON document."),
+) -> None:
+    """List a catalog table; estimates are marked with '~'."""
+    from ..catalog import load_catalog
+
+    cat = load_catalog()
+    rows = cat.table(table_name.replace("-", "_"))
+    if json:
+        emit_json({"table": table_name, "rows": [row_json(cat, r) for r in rows.values()]})
+        return
+    cols = COLUMNS.get(table_name, [])
+    body = []
+    for r in rows.values():
+        vals = [r.id] + [("~" if r.source_of(c).estimate else "") + fmt(getattr(r, c))
+                         for c in cols] + [cat.sources[r.source].title[:48]]
+        body.append(vals)
+    console().print(table(f"{table_name} ({len(rows)})", ["id"] + cols + ["source"], body))
+
+
+@catalog_app.command("show")
+def show(
+    key: str = typer.Argument(..., metavar="ID", help="Row id, e.g. h100-sxm."),
+    json: bool = typer.Option(False, "--json", help="Print one JSON document."),
+) -> None:
+    """Show one catalog row with the source of every fact."""
+    from ..catalog import load_catalog
+    from ..errors import UnknownIdError
+
+    cat = load_catalog()
+    hits = [(t, rows[key]) for t, rows in cat.tables.items() if key in rows]
+    if not hits:
+        raise UnknownIdError("catalog id", key, [k for rows in cat.tables.values() for k in rows])
+    tname, row = hits[0]
+    data = row_json(cat, row)
+    if json:
+        emit_json({"table": tname, **data})
+        return
+    body = [[k, fmt(v) if not isinstance(v, (list, dict)) else str(v),
+             ("estimate: " if data["sources"][k]["estimate"] else "") +
+             data["sources"][k]["source"] + f" ({data['sources'][k]['date']})"]
+            for k, v in data.items() if k in data["sources"]]
+    console().print(table(f"{row.name} [{tname}]", ["field", "value", "source"], body))
+    if row.notes:
+        console().print(row.notes)
+
+
+@catalog_app.command("sources")
+def sources(json: bool = typer.Option(False, "--json", help="Print one JSON document.")) -> None:
+    """List every document the catalog cites."""
+    from ..catalog import load_catalog
+
+    cat = load_catalog()
+    data = [s.model_dump() for s in cat.sources.values()]
+    if json:
+        emit_json({"sources": data})
+        return
+    console().print(table(f"sources ({len(data)})", ["id", "title", "date", "kind"],
+                          [[s["id"], s["title"][:80], s["date"], s["kind"]] for s in data]))

@@ -1,0 +1,1 @@
+"""Reports: HTML (plotly), CSV/JSON tables, terminal tables."""

@@ -1,0 +1,340 @@
+"""Scenario files: a build-out programme (phases, sites, accelerators, supply, workloads,
+uncertainties), validated against the schema and the catalog."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+import pydantic
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from .catalog import Catalog, load_catalog
+from .catalog.base import Source
+from .errors import InputFileError, UnknownIdError, ValidationError
+from .validation import validation_error
+from .yamlio import YamlDoc, parse_yaml, read_yaml
+
+SCENARIO_DIR = Path(__file__).parent / "scenarios"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Phase(_Strict):
+    """A phase of the programme: a span of years with its own budget."""
+
+    id: str = Field(description="Phase id, e.g. 'phase-1'.")
+    start_year: int = Field(ge=2015, le=2050, description="First year of the phase.")
+    end_year: int = Field(ge=2015, le=2050, description="Last year of the phase (inclusive).")
+    budget_usd: float = Field(gt=0, description="Capex budget of the phase, USD.")
+    source: str | None = Field(None, description="Source id stating this phase.")
+
+    @model_validator(mode="after")
+    def _order(self) -> "Phase":
+        if self.end_year < self.start_year:
+            raise ValueError(f"end_year ({self.end_year}) is before start_year "
+                             f"({self.start_year})")
+        return self
+
+
+class SiteOption(_Strict):
+    """A candidate site, with optional overrides of the catalog's site facts."""
+
+    site: str = Field(description="Catalog site id.")
+    power_mw_by_year: dict[int, float] | None = Field(
+        None, description="Override: power deliverable by year, MW (>= 0).")
+    power_sources: list[str] | None = Field(None, description="Override: allowed power "
+                                            "source ids.")
+    pue: float | None = Field(None, ge=1.0, le=3.0, description="Override PUE.")
+    source: str | None = Field(None, description="Source id for the overrides.")
+
+    @model_validator(mode="after")
+    def _nonneg(self) -> "SiteOption":
+        for year, mw in (self.power_mw_by_year or {}).items():
+            if mw < 0:
+                raise ValueError(f"power_mw_by_year[{year}] = {mw}; allowed: >= 0")
+        return self
+
+
+class AcceleratorOption(_Strict):
+    """An accelerator the programme may buy, when, and how many per year."""
+
+    accelerator: str = Field(description="Catalog accelerator id.")
+    available_from: int = Field(ge=2015, le=2050, description="First year it can be "
+                                "installed.")
+    available_to: int | None = Field(None, ge=2015, le=2050, description="Last year it can "
+                                     "be installed (None: open).")
+    supply_cap_by_year: dict[int, int] = Field(default_factory=dict, description=(
+        "Most units the programme can obtain per year (years not listed: no cap)."))
+    price_usd: float | None = Field(None, gt=0, description="Override unit price, USD.")
+    source: str | None = Field(None, description="Source id for availability and caps.")
+
+    @model_validator(mode="after")
+    def _window(self) -> "AcceleratorOption":
+        if self.available_to is not None and self.available_to < self.available_from:
+            raise ValueError(f"available_to ({self.available_to}) is before available_from "
+                             f"({self.available_from})")
+        for year, cap in self.supply_cap_by_year.items():
+            if cap < 0:
+                raise ValueError(f"supply_cap_by_year[{year}] = {cap}; allowed: >= 0")
+            if year < self.available_from or (self.available_to and year > self.available_to):
+                raise ValueError(
+                    f"supply_cap_by_year has year {year}, outside the availability window "
+                    f"{self.available_from}..{self.available_to or 'open'}")
+        return self
+
+
+class TrainingWorkload(_Strict):
+    """A reference training run that must finish by a deadline."""
+
+    id: str = Field(description="Workload id.")
+    model: str = Field(description="Catalog LLM id.")
+    tokens: float = Field(gt=0, description="Training tokens.")
+    deadline_year: int = Field(ge=2015, le=2050, description="Year by whose end it must "
+                               "have finished.")
+    max_days: float = Field(120, gt=0, description="Longest acceptable run, days.")
+    precision: Literal["bf16", "fp8"] = Field("bf16", description="Training precision.")
+    source: str | None = Field(None, description="Source id.")
+
+
+class InferenceWorkload(_Strict):
+    """An inference demand to serve from a year on."""
+
+    id: str = Field(description="Workload id.")
+    demand: str = Field(description="Catalog demand preset id.")
+    from_year: int = Field(ge=2015, le=2050, description="First year it must be served.")
+    scale: float = Field(1.0, gt=0, description="Multiplier on the preset's tokens/day.")
+    growth_per_year: float = Field(0.0, ge=-0.9, le=10, description="Yearly growth of the "
+                                   "demand after from_year (0.5 = +50%/year).")
+    source: str | None = Field(None, description="Source id.")
+
+
+class Workloads(_Strict):
+    training: list[TrainingWorkload] = Field(default_factory=list)
+    inference: list[InferenceWorkload] = Field(default_factory=list)
+
+
+UNCERTAINTY_KINDS = {
+    "accelerator_delay_years": "accelerator",
+    "accelerator_price_factor": "accelerator",
+    "hbm_supply_factor": "hbm_supplier",
+    "construction_factor": None,
+    "power_delay_years": "site",
+    "electricity_price_factor": None,
+    "failure_rate_factor": None,
+    "mfu_factor": None,
+    "budget_factor": None,
+}
+
+
+class Uncertainty(_Strict):
+    """A distribution on one input of the plan (for the risk layer)."""
+
+    id: str = Field(description="Name of the uncertainty.")
+    kind: Literal[tuple(UNCERTAINTY_KINDS)] = Field(  # type: ignore[valid-type]
+        description="What it perturbs: " + ", ".join(UNCERTAINTY_KINDS) + ".")
+    of: str | None = Field(None, description="Which accelerator, HBM supplier or site "
+                           "(for kinds that need one).")
+    distribution: Literal["triangular", "uniform", "lognormal", "discrete"]
+    min: float | None = Field(None, description="triangular/uniform: lower bound.")
+    mode: float | None = Field(None, description="triangular: most likely value.")
+    max: float | None = Field(None, description="triangular/uniform: upper bound.")
+    median: float | None = Field(None, gt=0, description="lognormal: median.")
+    sigma: float | None = Field(None, gt=0, description="lognormal: sigma of log (> 0).")
+    values: list[float] | None = Field(None, description="discrete: the values.")
+    probs: list[float] | None = Field(None, description="discrete: their probabilities.")
+    source: str | None = Field(None, description="Source id.")
+
+    @model_validator(mode="after")
+    def _params(self) -> "Uncertainty":
+        d = self.distribution
+        if d in ("triangular", "uniform"):
+            if self.min is None or self.max is None:
+                raise ValueError(f"{d} needs min and max")
+            if self.min > self.max:
+                raise ValueError(f"min ({self.min}) > max ({self.max})")
+            if d == "triangular":
+                if self.mode is None:
+                    raise ValueError("triangular needs mode")
+                if not self.min <= self.mode <= self.max:
+                    raise ValueError(f"mode ({self.mode}) outside [min, max] = "
+                                     f"[{self.min}, {self.max}]")
+        elif d == "lognormal":
+            if self.median is None or self.sigma is None:
+                raise ValueError("lognormal needs median (> 0) and sigma (> 0)")
+        elif d == "discrete":
+            if not self.values or not self.probs or len(self.values) != len(self.probs):
+                raise ValueError("discrete needs values and probs of the same length")
+            if any(p < 0 for p in self.probs) or abs(sum(self.probs) - 1) > 1e-6:
+                raise ValueError(f"probs must be >= 0 and sum to 1 (sum {sum(self.probs)})")
+        if UNCERTAINTY_KINDS[self.kind] and not self.of:
+            raise ValueError(f"kind {self.kind} needs 'of' (a {UNCERTAINTY_KINDS[self.kind]} id)")
+        return self
+
+
+class Scenario(_Strict):
+    """A build-out programme to plan, simulate and stress-test."""
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9.\-]*$", description="Scenario id.")
+    name: str = Field(description="Title.")
+    description: str = Field("", description="What the programme is.")
+    sources: list[Source] = Field(default_factory=list, description="Documents the "
+                                  "scenario's facts cite (ids may also be catalog sources).")
+    source: str | None = Field(None, description="Source id of the programme as a whole.")
+    start_year: int = Field(ge=2015, le=2050, description="First year of the programme.")
+    end_year: int = Field(ge=2015, le=2060, description="Last year evaluated.")
+    discount_rate: float = Field(0.08, ge=0, le=0.5, description="Real discount rate per year.")
+    hardware_life_years: float = Field(5, gt=0, le=15, description="Accelerator economic "
+                                       "life, years (for cost per GPU-hour).")
+    phases: list[Phase] = Field(min_length=1, description="Phases in time order.")
+    sites: list[SiteOption] = Field(min_length=1, description="Candidate sites.")
+    accelerators: list[AcceleratorOption] = Field(min_length=1, description="Candidate "
+                                                  "accelerators.")
+    hbm_supply_gb_by_year: dict[str, dict[int, float]] = Field(
+        default_factory=dict, description="HBM the programme can obtain per supplier per "
+        "year, GB (suppliers not listed: no cap).")
+    vendor_max_share: float | None = Field(None, gt=0, le=1, description="Largest share of "
+                                           "accelerators (by count) from one vendor.")
+    objective: Literal["max_effective_compute", "min_cost"] = Field(
+        "max_effective_compute", description="What the planner optimises.")
+    reference_model: str = Field("llama-3.1-405b", description="LLM whose MFU defines "
+                                 "effective compute.")
+    workloads: Workloads = Field(default_factory=Workloads)
+    uncertainties: list[Uncertainty] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "Scenario":
+        if self.end_year < self.start_year:
+            raise ValueError(f"end_year ({self.end_year}) is before start_year "
+                             f"({self.start_year})")
+        prev = None
+        for p in self.phases:
+            if p.start_year < self.start_year or p.end_year > self.end_year:
+                raise ValueError(f"phase {p.id} ({p.start_year}-{p.end_year}) lies outside "
+                                 f"the programme {self.start_year}-{self.end_year}")
+            if prev and p.start_year <= prev.end_year:
+                raise ValueError(f"phase {p.id} starts in {p.start_year}, before phase "
+                                 f"{prev.id} ends ({prev.end_year}); phases must not overlap")
+            prev = p
+        for supplier, years in self.hbm_supply_gb_by_year.items():
+            for year, gb in years.items():
+                if gb < 0:
+                    raise ValueError(f"hbm_supply_gb_by_year.{supplier}[{year}] = {gb}; "
+                                     "allowed: >= 0")
+        return self
+
+    @property
+    def years(self) -> list[int]:
+        return list(range(self.start_year, self.end_year + 1))
+
+    @property
+    def budget_usd(self) -> float:
+        return sum(p.budget_usd for p in self.phases)
+
+    def source_ids(self) -> set[str]:
+        return {s.id for s in self.sources}
+
+
+def _check_catalog_refs(sc: Scenario, cat: Catalog, doc: YamlDoc) -> None:
+    """Ids the scenario names must exist in the catalog (or its own sources)."""
+    def check(table: str, key: str, loc: list[Any], known: dict | None = None) -> None:
+        rows = known if known is not None else cat.table(table)
+        if key not in rows:
+            from .catalog.loader import KIND
+            raise UnknownIdError(KIND.get(table, table), key, rows, file=doc.file,
+                                 line=doc.line_of(loc), field=_path(loc))
+
+    all_sources = {**cat.sources, **{s.id: s for s in sc.sources}}
+    for i, s in enumerate(sc.sites):
+        check("sites", s.site, ["sites", i, "site"])
+        for j, p in enumerate(s.power_sources or []):
+            check("power_sources", p, ["sites", i, "power_sources", j])
+    for i, a in enumerate(sc.accelerators):
+        check("accelerators", a.accelerator, ["accelerators", i, "accelerator"])
+        acc = cat.accelerator(a.accelerator)
+        if a.available_from < acc.year:
+            raise ValidationError(
+                f"available_from {a.available_from} is before {acc.name} exists "
+                f"(general availability {acc.year}); allowed: >= {acc.year}",
+                file=doc.file, line=doc.line_of(["accelerators", i, "available_from"]),
+                field=f"accelerators[{i}].available_from")
+    for supplier in sc.hbm_supply_gb_by_year:
+        check("hbm_suppliers", supplier, ["hbm_supply_gb_by_year", supplier])
+    check("models", sc.reference_model, ["reference_model"])
+    for i, w in enumerate(sc.workloads.training):
+        check("models", w.model, ["workloads", "training", i, "model"])
+    for i, w in enumerate(sc.workloads.inference):
+        check("demands", w.demand, ["workloads", "inference", i, "demand"])
+    targets = {"accelerator": ("accelerators", {a.accelerator: a for a in sc.accelerators}),
+               "site": ("sites", {s.site: s for s in sc.sites}),
+               "hbm_supplier": ("hbm_suppliers", None)}
+    for i, u in enumerate(sc.uncertainties):
+        need = UNCERTAINTY_KINDS[u.kind]
+        if need and u.of is not None:
+            table, known = targets[need]
+            check(table, u.of, ["uncertainties", i, "of"], known)
+    cited = [(["source"], sc.source)] + [
+        ([part, i, "source"], getattr(x, "source", None))
+        for part, items in (("phases", sc.phases), ("sites", sc.sites),
+                            ("accelerators", sc.accelerators), ("uncertainties", sc.uncertainties))
+        for i, x in enumerate(items)]
+    for loc, sid in cited:
+        if sid is not None:
+            check("sources", sid, loc, all_sources)
+
+
+def _path(loc: list[Any]) -> str:
+    from .yamlio import path_key
+    return path_key(loc)
+
+
+def scenario_from_doc(doc: YamlDoc, catalog: Catalog | None = None) -> Scenario:
+    """Validate a parsed scenario document against the schema and the catalog."""
+    if not isinstance(doc.data, dict):
+        raise ValidationError("a scenario file is a mapping (id, name, phases, sites, ...)",
+                              file=doc.file, line=1)
+    try:
+        sc = Scenario.model_validate(doc.data)
+    except pydantic.ValidationError as exc:
+        raise validation_error(exc, doc) from None
+    _check_catalog_refs(sc, catalog or load_catalog(), doc)
+    return sc
+
+
+def builtin_scenarios() -> list[str]:
+    """Ids of the scenarios shipped with gigawatt."""
+    return sorted(p.stem for p in SCENARIO_DIR.glob("*.yaml"))
+
+
+def scenario_path(ref: str | Path) -> Path:
+    """Resolve a built-in id or a file path to a file."""
+    path = Path(ref)
+    if path.suffix in (".yaml", ".yml") or path.exists():
+        return path
+    builtin = SCENARIO_DIR / f"{ref}.yaml"
+    if builtin.exists():
+        return builtin
+    raise UnknownIdError("scenario", str(ref), builtin_scenarios())
+
+
+def load_scenario(ref: str | Path, catalog: Catalog | None = None) -> Scenario:
+    """Load a scenario by built-in id (``stargate``) or by file path."""
+    path = scenario_path(ref)
+    return scenario_from_doc(read_yaml(path), catalog)
+
+
+def parse_scenario(text: str, file: str = "<string>",
+                   catalog: Catalog | None = None) -> Scenario:
+    """Load a scenario from YAML text."""
+    return scenario_from_doc(parse_yaml(text, file), catalog)
+
+
+def scenario_schema() -> dict[str, Any]:
+    """The scenario JSON Schema (for editor completion)."""
+    return Scenario.model_json_schema()
+
+
+__all__ = ["Scenario", "load_scenario", "parse_scenario", "scenario_schema",
+           "builtin_scenarios", "InputFileError"]

@@ -1,0 +1,58 @@
+"""Turn pydantic's validation errors into gigawatt errors that name file, line, field,
+value and the allowed range."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pydantic
+
+from .errors import ValidationError
+from .yamlio import YamlDoc, path_key
+
+_BOUNDS = {"gt": ">", "ge": ">=", "lt": "<", "le": "<="}
+
+
+def _describe(err: dict[str, Any]) -> str:
+    ctx = err.get("ctx") or {}
+    value = err.get("input")
+    shown = repr(value) if not isinstance(value, (dict, list)) else type(value).__name__
+    if len(shown) > 60:
+        shown = shown[:57] + "..."
+    bounds = [f"{_BOUNDS[k]} {v}" for k, v in ctx.items() if k in _BOUNDS]
+    if bounds:
+        return f"{shown} is out of range; allowed: {' and '.join(bounds)}"
+    if err["type"] == "extra_forbidden":
+        return "unknown field (not in the schema; check the spelling)"
+    if err["type"] == "missing":
+        return "required field is missing"
+    if err["type"] == "literal_error":
+        return f"{shown} is not allowed; allowed: {ctx.get('expected')}"
+    msg = err["msg"]
+    if msg.startswith("Value error, "):
+        msg = msg[len("Value error, "):]
+    return f"{msg} (got {shown})"
+
+
+def validation_error(exc: pydantic.ValidationError, doc: YamlDoc | None = None,
+                     prefix: list[Any] | None = None, file: str | None = None) -> ValidationError:
+    """A :class:`ValidationError` for the first problem, listing all of them."""
+    prefix = prefix or []
+    problems = []
+    first: tuple[list[Any], str] | None = None
+    for err in exc.errors():
+        # drop pydantic's synthetic loc parts (union tags, function-after validators)
+        loc = [p for p in err["loc"] if not (isinstance(p, str) and "[" in p)]
+        full = prefix + loc
+        text = _describe(err)
+        line = doc.line_of(full) if doc else None
+        problems.append(f"{path_key(full) or '(document)'}" + (f" (line {line})" if line else "")
+                        + f": {text}")
+        if first is None:
+            first = (full, text)
+    assert first is not None
+    full, text = first
+    more = f" (and {len(problems) - 1} more problem(s))" if len(problems) > 1 else ""
+    return ValidationError(text + more, file=doc.file if doc else file,
+                           line=doc.line_of(full) if doc else None,
+                           field=path_key(full) or None, problems=problems)
