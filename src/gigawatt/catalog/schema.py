@@ -95,8 +95,13 @@ class Facility(SourcedRow):
     capex_usd_per_mw: float = Field(gt=0, description="Capex per MW of critical IT, USD.")
     build_years: float = Field(gt=0, description="Construction time of a hall, years.")
     land_m2_per_mw: float = Field(gt=0, description="Site land per MW of critical IT, m2.")
-    opex_fraction_per_year: float = Field(ge=0, le=0.5, description="Maintenance opex per "
-                                          "year as a fraction of capex.")
+    opex_fraction_per_year: float = Field(ge=0, le=0.5, description="Facility maintenance "
+                                          "opex per year as a fraction of its capex.")
+    hardware_support_fraction_per_year: float = Field(ge=0, le=0.5, description="IT hardware "
+                                                      "support and spares per year as a "
+                                                      "fraction of hardware capex.")
+    average_load_fraction: float = Field(gt=0, le=1, description="Average IT draw over the "
+                                         "year as a fraction of all-in IT power.")
 
 
 class PowerSource(SourcedRow):

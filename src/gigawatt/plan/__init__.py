@@ -1,0 +1,1 @@
+"""gigawatt.plan"""
