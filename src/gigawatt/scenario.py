@@ -86,6 +86,17 @@ class AcceleratorOption(_Strict):
         return self
 
 
+class ExistingFleet(_Strict):
+    """Accelerators already installed when the programme starts."""
+
+    accelerator: str = Field(description="Catalog accelerator id.")
+    count: int = Field(ge=1, description="Units installed.")
+    site: str = Field(description="Site id where they are installed (one of the "
+                      "scenario's sites).")
+    installed_year: int = Field(ge=2015, le=2050, description="Year they were installed.")
+    source: str | None = Field(None, description="Source id.")
+
+
 class TrainingWorkload(_Strict):
     """A reference training run that must finish by a deadline."""
 
@@ -195,6 +206,8 @@ class Scenario(_Strict):
     hbm_supply_gb_by_year: dict[str, dict[int, float]] = Field(
         default_factory=dict, description="HBM the programme can obtain per supplier per "
         "year, GB (suppliers not listed: no cap).")
+    existing: list[ExistingFleet] = Field(default_factory=list, description="Installed base "
+                                          "at the start (counts towards power and compute).")
     vendor_max_share: float | None = Field(None, gt=0, le=1, description="Largest share of "
                                            "accelerators (by count) from one vendor.")
     objective: Literal["max_effective_compute", "min_cost"] = Field(
@@ -260,6 +273,10 @@ def _check_catalog_refs(sc: Scenario, cat: Catalog, doc: YamlDoc) -> None:
                 f"(general availability {acc.year}); allowed: >= {acc.year}",
                 file=doc.file, line=doc.line_of(["accelerators", i, "available_from"]),
                 field=f"accelerators[{i}].available_from")
+    site_ids = {s.site: s for s in sc.sites}
+    for i, e in enumerate(sc.existing):
+        check("accelerators", e.accelerator, ["existing", i, "accelerator"])
+        check("sites", e.site, ["existing", i, "site"], site_ids)
     for supplier in sc.hbm_supply_gb_by_year:
         check("hbm_suppliers", supplier, ["hbm_supply_gb_by_year", supplier])
     check("models", sc.reference_model, ["reference_model"])
@@ -278,7 +295,8 @@ def _check_catalog_refs(sc: Scenario, cat: Catalog, doc: YamlDoc) -> None:
     cited = [(["source"], sc.source)] + [
         ([part, i, "source"], getattr(x, "source", None))
         for part, items in (("phases", sc.phases), ("sites", sc.sites),
-                            ("accelerators", sc.accelerators), ("uncertainties", sc.uncertainties))
+                            ("accelerators", sc.accelerators), ("uncertainties", sc.uncertainties),
+                            ("existing", sc.existing))
         for i, x in enumerate(items)]
     for loc, sid in cited:
         if sid is not None:
