@@ -3,6 +3,7 @@ value and the allowed range."""
 
 from __future__ import annotations
 
+import difflib
 from typing import Any
 
 import pydantic
@@ -13,7 +14,7 @@ from .yamlio import YamlDoc, path_key
 _BOUNDS = {"gt": ">", "ge": ">=", "lt": "<", "le": "<="}
 
 
-def _describe(err: dict[str, Any]) -> str:
+def _describe(err: dict[str, Any], missing: list[str] = ()) -> str:
     ctx = err.get("ctx") or {}
     value = err.get("input")
     shown = repr(value) if not isinstance(value, (dict, list)) else type(value).__name__
@@ -23,7 +24,9 @@ def _describe(err: dict[str, Any]) -> str:
     if bounds:
         return f"{shown} is out of range; allowed: {' and '.join(bounds)}"
     if err["type"] == "extra_forbidden":
-        return "unknown field (not in the schema; check the spelling)"
+        near = difflib.get_close_matches(str(err["loc"][-1]), missing, n=1, cutoff=0.6)
+        hint = f"did you mean '{near[0]}'?" if near else "check the spelling"
+        return f"unknown field (not in the schema; {hint})"
     if err["type"] == "missing":
         return "required field is missing"
     if err["type"] == "literal_error":
@@ -40,11 +43,13 @@ def validation_error(exc: pydantic.ValidationError, doc: YamlDoc | None = None,
     prefix = prefix or []
     problems = []
     first: tuple[list[Any], str] | None = None
-    for err in exc.errors():
+    errs = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")
+    missing = [str(e["loc"][-1]) for e in errs if e["type"] == "missing" and e["loc"]]
+    for err in errs:
         # drop pydantic's synthetic loc parts (union tags, function-after validators)
         loc = [p for p in err["loc"] if not (isinstance(p, str) and "[" in p)]
         full = prefix + loc
-        text = _describe(err)
+        text = _describe(err, missing)
         line = doc.line_of(full) if doc else None
         problems.append(f"{path_key(full) or '(document)'}" + (f" (line {line})" if line else "")
                         + f": {text}")
