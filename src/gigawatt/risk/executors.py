@@ -1,0 +1,322 @@
+"""Executors: who evaluates the chunks of draws (a registry, chosen by name).
+
+``local``: a process pool on this machine (``concurrent.futures``); ``ray``: Ray tasks on
+an existing cluster (``address``) or on a local one started for the run. Both split the
+draws into chunks ``[start, stop)``, run ``evaluator.evaluate_chunk(seed, start, stop)``
+somewhere, and hand the chunk results back; :func:`assemble` then checks that every draw
+index came back exactly once. A chunk whose worker dies is run again (the process pool
+is rebuilt; Ray retries the task), so no draw is lost or counted twice, and because each
+draw is seeded by its index the retried chunk gives the same numbers.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import socket
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from typing import Any, Callable, Protocol
+
+import numpy as np
+
+from ..errors import GigawattError, ValidationError
+
+Progress = Callable[[int, int], None]
+
+
+class ExecutorError(GigawattError):
+    """The executor cannot run the draws (unreachable cluster, missing extra, crashes)."""
+
+
+@dataclass(frozen=True, eq=False)
+class ChunkResult:
+    """The draws ``start..stop-1``: sampled inputs and computed outcomes, row per draw."""
+
+    start: int
+    stop: int
+    inputs: np.ndarray
+    outcomes: np.ndarray
+    error: str | None = None
+
+
+class DrawEvaluator(Protocol):
+    """What an executor runs: a picklable object that evaluates a chunk of draws."""
+
+    def evaluate_chunk(self, seed: int, start: int, stop: int) -> ChunkResult: ...
+
+
+def chunks(n: int, chunk_size: int) -> list[tuple[int, int]]:
+    """Split ``0..n-1`` into consecutive ``[start, stop)`` spans of at most ``chunk_size``."""
+    if n <= 0:
+        raise ValidationError(f"draws = {n}; allowed: an integer >= 1", field="draws")
+    if chunk_size <= 0:
+        raise ValidationError(f"chunk_size = {chunk_size}; allowed: >= 1", field="chunk_size")
+    return [(s, min(s + chunk_size, n)) for s in range(0, n, chunk_size)]
+
+
+def default_chunk_size(n: int, workers: int) -> int:
+    """About 8 chunks per worker (load balance, retry granularity), 1..500 draws each."""
+    return int(max(1, min(500, -(-n // (8 * max(1, workers))))))
+
+
+def _safe_chunk(evaluator: DrawEvaluator, seed: int, start: int, stop: int) -> ChunkResult:
+    """Run a chunk; an exception comes back as text (exceptions do not always pickle)."""
+    try:
+        return evaluator.evaluate_chunk(seed, start, stop)
+    except GigawattError as exc:
+        return ChunkResult(start, stop, np.empty((0, 0)), np.empty((0, 0)), exc.render())
+
+
+def assemble(results: list[ChunkResult], n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Stack chunk results in draw order; every index ``0..n-1`` exactly once.
+
+    Raises
+    ------
+    ExecutorError
+        A chunk reported an error, or a draw is missing or present twice.
+    """
+    for r in results:
+        if r.error:
+            raise ExecutorError(f"draws {r.start}..{r.stop - 1}: {r.error}")
+    ordered = sorted(results, key=lambda r: r.start)
+    seen = np.zeros(n, dtype=int)
+    for r in ordered:
+        seen[r.start:r.stop] += 1
+    if np.any(seen != 1):
+        lost, twice = np.flatnonzero(seen == 0), np.flatnonzero(seen > 1)
+        raise ExecutorError(f"draw bookkeeping broke: {len(lost)} draws missing, "
+                            f"{len(twice)} counted more than once (first {lost[:3]}, {twice[:3]})")
+    return (np.concatenate([r.inputs for r in ordered]),
+            np.concatenate([r.outcomes for r in ordered]))
+
+
+# --------------------------------------------------------------------------- local
+_WORKER_EVALUATOR: Any = None
+
+
+def _init_worker(evaluator: DrawEvaluator) -> None:
+    global _WORKER_EVALUATOR
+    _WORKER_EVALUATOR = evaluator
+
+
+def _run_in_worker(seed: int, start: int, stop: int) -> ChunkResult:
+    return _safe_chunk(_WORKER_EVALUATOR, seed, start, stop)
+
+
+class LocalExecutor:
+    """A process pool on this machine; ``workers=1`` runs in this process.
+
+    Parameters
+    ----------
+    workers : int, optional
+        Processes (default: the machine's CPU count).
+    max_restarts : int
+        How many times a pool whose worker died is rebuilt before giving up.
+    """
+
+    name = "local"
+
+    def __init__(self, workers: int | None = None, max_restarts: int = 3, **_: Any) -> None:
+        self.workers = _check_workers(workers or os.cpu_count() or 1)
+        self.max_restarts = max_restarts
+
+    def run(self, evaluator: DrawEvaluator, seed: int, spans: list[tuple[int, int]],
+            progress: Progress | None = None) -> list[ChunkResult]:
+        """Evaluate every span; return one result per span (any order)."""
+        total = sum(b - a for a, b in spans)
+        if self.workers == 1:
+            return _serial(evaluator, seed, spans, total, progress)
+        done: dict[tuple[int, int], ChunkResult] = {}
+        for _attempt in range(self.max_restarts + 1):
+            pending = [s for s in spans if s not in done]
+            if not pending:
+                break
+            try:
+                self._pool_pass(evaluator, seed, pending, done, total, progress)
+            except BrokenProcessPool:
+                continue
+        missing = [s for s in spans if s not in done]
+        if missing:
+            raise ExecutorError(f"local workers kept dying: {len(missing)} chunks not done "
+                                f"after {self.max_restarts} pool restarts")
+        return list(done.values())
+
+    def _pool_pass(self, evaluator: DrawEvaluator, seed: int, pending: list[tuple[int, int]],
+                   done: dict, total: int, progress: Progress | None) -> None:
+        ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
+        with ProcessPoolExecutor(min(self.workers, len(pending)), mp_context=ctx,
+                                 initializer=_init_worker, initargs=(evaluator,)) as pool:
+            futures = {pool.submit(_run_in_worker, seed, a, b): (a, b) for a, b in pending}
+            waiting = set(futures)
+            while waiting:
+                finished, waiting = wait(waiting, return_when=FIRST_COMPLETED)
+                for f in finished:
+                    if f.exception() is None:
+                        done[futures[f]] = f.result()
+                        _report(progress, done, total)
+                broken = [f for f in finished if isinstance(f.exception(), BrokenProcessPool)]
+                if broken:
+                    for f in waiting:  # collect what finished before the pool broke
+                        if f.done() and f.exception() is None:
+                            done[futures[f]] = f.result()
+                    raise BrokenProcessPool("a worker died")
+                for f in finished:
+                    if f.exception() is not None:
+                        raise f.exception()
+
+
+def _serial(evaluator: DrawEvaluator, seed: int, spans: list[tuple[int, int]], total: int,
+            progress: Progress | None) -> list[ChunkResult]:
+    out: dict[tuple[int, int], ChunkResult] = {}
+    for a, b in spans:
+        out[(a, b)] = _safe_chunk(evaluator, seed, a, b)
+        _report(progress, out, total)
+    return list(out.values())
+
+
+def _report(progress: Progress | None, done: dict, total: int) -> None:
+    if progress is not None:
+        progress(sum(b - a for a, b in done), total)
+
+
+def _check_workers(workers: int) -> int:
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise ValidationError(f"workers = {workers!r}; allowed: an integer >= 1",
+                              field="workers")
+    return workers
+
+
+# --------------------------------------------------------------------------- ray
+def _import_ray() -> Any:
+    try:
+        import ray
+    except ImportError:
+        raise ExecutorError("executor 'ray' needs Ray: pip install 'gigawatt[ray]' "
+                            "(or pip install ray)") from None
+    return ray
+
+
+def check_address(address: str, timeout_s: float = 3.0) -> tuple[str, int]:
+    """Parse ``HOST:PORT`` and check that something listens there (fast, clear failure).
+
+    Raises
+    ------
+    ExecutorError
+        The address is malformed or nothing answers on it within ``timeout_s``.
+    """
+    host, sep, port_text = address.rpartition(":")
+    if address.startswith("ray://"):
+        host, sep, port_text = address[len("ray://"):].rpartition(":")
+    if not sep or not host or not port_text.isdigit() or not 0 < int(port_text) < 65536:
+        raise ExecutorError(f"--address '{address}' is not HOST:PORT (e.g. 127.0.0.1:6379)",
+                            field="address")
+    try:
+        with socket.create_connection((host, int(port_text)), timeout=timeout_s):
+            pass
+    except OSError as exc:
+        raise ExecutorError(f"cannot reach a Ray cluster at {address} ({exc.strerror or exc}); "
+                            "start one with 'ray start --head' or fix --address",
+                            field="address") from None
+    return host, int(port_text)
+
+
+def _ray_chunk(evaluator: DrawEvaluator, seed: int, start: int, stop: int) -> ChunkResult:
+    return _safe_chunk(evaluator, seed, start, stop)
+
+
+class RayExecutor:
+    """Ray tasks, one per chunk, at most ``workers`` in flight.
+
+    Parameters
+    ----------
+    workers : int, optional
+        Tasks in flight (default: the cluster's CPUs). Without ``address`` a local Ray
+        instance with this many CPUs is started for the run and shut down after it.
+    address : str, optional
+        ``HOST:PORT`` of an existing cluster's head (``ray start --head``).
+    max_retries : int
+        Ray's retries of a task whose worker process died.
+    """
+
+    name = "ray"
+
+    def __init__(self, workers: int | None = None, address: str | None = None,
+                 max_retries: int = 3, **_: Any) -> None:
+        self.workers = _check_workers(workers) if workers is not None else None
+        self.address = address
+        self.max_retries = max_retries
+
+    def run(self, evaluator: DrawEvaluator, seed: int, spans: list[tuple[int, int]],
+            progress: Progress | None = None) -> list[ChunkResult]:
+        """Evaluate every span as a Ray task; return one result per span."""
+        ray = _import_ray()
+        started = self._connect(ray)
+        try:
+            return self._submit_all(ray, evaluator, seed, spans, progress)
+        finally:
+            if started:
+                ray.shutdown()
+
+    def _connect(self, ray: Any) -> bool:
+        """Connect (or start a local instance); True when this run owns the connection."""
+        if ray.is_initialized():
+            return False
+        if self.address:
+            check_address(self.address)
+            ray.init(address=self.address, log_to_driver=False, logging_level="ERROR")
+        else:
+            ray.init(num_cpus=self.workers or os.cpu_count(), include_dashboard=False,
+                     log_to_driver=False, logging_level="ERROR")
+        return True
+
+    def _submit_all(self, ray: Any, evaluator: DrawEvaluator, seed: int,
+                    spans: list[tuple[int, int]], progress: Progress | None) -> list[ChunkResult]:
+        task = ray.remote(num_cpus=1, max_retries=self.max_retries)(_ray_chunk)
+        ev_ref = ray.put(evaluator)
+        limit = self.workers or int(ray.cluster_resources().get("CPU", 1))
+        todo, in_flight, done = list(spans), [], {}
+        total = sum(b - a for a, b in spans)
+        while todo or in_flight:
+            while todo and len(in_flight) < limit:
+                a, b = todo.pop(0)
+                in_flight.append(task.remote(ev_ref, seed, a, b))
+            ready, in_flight = ray.wait(in_flight, num_returns=1)
+            for ref in ready:
+                r = _ray_get(ray, ref)
+                done[(r.start, r.stop)] = r
+                _report(progress, done, total)
+        return list(done.values())
+
+
+def _ray_get(ray: Any, ref: Any) -> ChunkResult:
+    try:
+        return ray.get(ref)
+    except ray.exceptions.RayError as exc:
+        raise ExecutorError(f"a Ray task failed after retries: {type(exc).__name__}: "
+                            f"{str(exc).splitlines()[0] if str(exc) else ''}") from None
+
+
+EXECUTORS: dict[str, type] = {"local": LocalExecutor, "ray": RayExecutor}
+
+
+def get_executor(name: str, **options: Any) -> LocalExecutor | RayExecutor:
+    """An executor by name (``local`` or ``ray``) with its options (workers, address)."""
+    if name not in EXECUTORS:
+        raise ValidationError(f"executor '{name}'; allowed: {', '.join(EXECUTORS)}",
+                              field="executor")
+    return EXECUTORS[name](**options)
+
+
+def run_draws(evaluator: DrawEvaluator, seed: int, n: int, executor: Any,
+              chunk_size: int | None = None,
+              progress: Progress | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Evaluate draws ``0..n-1`` with ``executor``; (inputs, outcomes) in draw order."""
+    workers = getattr(executor, "workers", None) or os.cpu_count() or 1
+    spans = chunks(n, chunk_size or default_chunk_size(n, workers))
+    return assemble(executor.run(evaluator, seed, spans, progress), n)
+
+
+__all__ = ["ExecutorError", "ChunkResult", "DrawEvaluator", "LocalExecutor", "RayExecutor",
+           "EXECUTORS", "get_executor", "run_draws", "assemble", "chunks", "check_address"]

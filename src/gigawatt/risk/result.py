@@ -1,0 +1,102 @@
+"""The result of a risk run: draws, outcome percentiles, milestone odds, tornado."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .analysis import Swing, summarise
+
+
+@dataclass(frozen=True)
+class Milestone:
+    """A target an outcome must meet: ``outcome <= threshold`` (``at_most``) or ``>=``."""
+
+    name: str
+    outcome: str
+    threshold: float
+    at_most: bool
+    description: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "outcome": self.outcome, "threshold": self.threshold,
+                "at_most": self.at_most, "description": self.description}
+
+
+@dataclass(frozen=True, eq=False)
+class RiskResult:
+    """A Monte Carlo run over a scenario's uncertainties.
+
+    Attributes
+    ----------
+    scenario : scenario id.
+    seed : the run's seed (draw ``i`` used ``SeedSequence(seed).spawn(draws)[i]``).
+    fixed_plan : True when each draw evaluated the base plan; False when it re-solved.
+    input_names : one per uncertainty (its id), columns of ``inputs``.
+    input_kinds : the uncertainty kind of each input.
+    inputs : (draws x inputs) sampled values, in each uncertainty's unit.
+    outcome_names : columns of ``outcomes``; units are in the names.
+    outcomes : (draws x outcomes); NaN where an outcome is undefined for a draw.
+    base : outcomes of the base plan with every input at its median.
+    milestones : the targets tested, and ``milestone_probabilities`` their odds.
+    tornado : per outcome, the swings ranked largest first.
+    primary_outcome : the outcome whose tornado is the headline ranking.
+    """
+
+    scenario: str
+    seed: int
+    fixed_plan: bool
+    input_names: list[str]
+    input_kinds: list[str]
+    inputs: np.ndarray
+    outcome_names: list[str]
+    outcomes: np.ndarray
+    base: dict[str, float]
+    milestones: list[Milestone]
+    milestone_probabilities: dict[str, float]
+    tornado: dict[str, list[Swing]]
+    primary_outcome: str
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def draws(self) -> int:
+        return int(self.outcomes.shape[0])
+
+    def outcome(self, name: str) -> np.ndarray:
+        """The draws of one outcome."""
+        return self.outcomes[:, self.outcome_names.index(name)]
+
+    def summary(self) -> dict[str, dict[str, float]]:
+        """P10/P50/P90/mean (and defined fraction) of each outcome."""
+        return {n: summarise(self.outcomes[:, k]) for k, n in enumerate(self.outcome_names)}
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe summary in the DESIGN.md shape (draws themselves: ``to_frame``)."""
+        return {
+            "scenario": self.scenario, "draws": self.draws, "seed": self.seed,
+            "fixed_plan": self.fixed_plan, "primary_outcome": self.primary_outcome,
+            "outcomes": self.summary(),
+            "base": dict(self.base),
+            "milestones": dict(self.milestone_probabilities),
+            "milestone_definitions": [m.to_dict() for m in self.milestones],
+            "tornado": [{"input": s.input, "swing": s.swing, "spearman": s.spearman,
+                         "outcome_at_p10": s.outcome_at_p10, "outcome_at_p90": s.outcome_at_p90}
+                        for s in self.tornado[self.primary_outcome]],
+            "tornado_by_outcome": {o: [s.to_dict() for s in bars]
+                                   for o, bars in self.tornado.items()},
+            "inputs": {n: {"kind": k, **summarise(self.inputs[:, j])}
+                       for j, (n, k) in enumerate(zip(self.input_names, self.input_kinds))},
+            "notes": list(self.notes),
+        }
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per draw (index ``draw``): the sampled inputs, then the outcomes."""
+        df = pd.DataFrame(np.hstack([self.inputs, self.outcomes]),
+                          columns=[f"input:{n}" for n in self.input_names] + self.outcome_names)
+        return df.rename_axis("draw")
+
+
+__all__ = ["RiskResult", "Milestone"]
