@@ -1,0 +1,84 @@
+"""Serving-stack efficiency: how much of the hardware's peak a serving stack reaches.
+
+Serving software improves fast (MLPerf Inference: the same 8x H100 system gained about
+28% on Llama 2 70B between two rounds), so efficiencies belong to a serving-stack
+*generation*, not to an accelerator and never to a single benchmark row. A generation
+is one small set of numbers applied to every model, accelerator and sequence length.
+
+The factors are fitted once, jointly, on a whole published table of that generation (not
+per row) and the table is then reproduced by the validation test; see
+``docs/validation.md``. Generations without their own table must say so in ``source``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from ..errors import UnknownIdError
+
+
+@dataclass(frozen=True)
+class ServingStack:
+    """Achieved fractions of peak for one serving-software generation.
+
+    Attributes
+    ----------
+    id : registry key, e.g. ``trtllm-1.0``.
+    year : year of the software release the factors describe.
+    gemm_efficiency : achieved fraction of dense peak TFLOP/s in the linear layers
+        (weights x activations) of prefill and decode.
+    attention_efficiency : achieved fraction of dense peak TFLOP/s in attention
+        score/value products (prefill, where they are compute-bound).
+    hbm_efficiency : achieved fraction of peak HBM bandwidth when streaming weights and
+        the KV cache in decode.
+    roofline_overlap_loss : fraction of the shorter of a kernel's memory and compute times
+        that is not hidden behind the longer (0: ideal roofline, 1: no overlap).
+    collective_latency_s : fixed latency of one TP all-reduce or EP all-to-all, s.
+    kv_memory_fraction : fraction of the HBM left after weights that the KV cache gets.
+    runtime_reserve_gb : HBM per GPU kept for the runtime, activations and workspace, GB.
+    source : where the factors come from (the table they were fitted on).
+    """
+
+    id: str
+    year: int
+    gemm_efficiency: float
+    attention_efficiency: float
+    hbm_efficiency: float
+    roofline_overlap_loss: float
+    collective_latency_s: float
+    kv_memory_fraction: float
+    runtime_reserve_gb: float
+    source: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+_TRTLLM_TABLE = ("NVIDIA/TensorRT-LLM docs/source/performance/perf-overview.md (v1.0 docs, "
+                 "commit 00f37686), trtllm-bench offline maximum throughput, FP8, H100/H200")
+
+#: serving-stack generations; the first is the default.
+STACKS: dict[str, ServingStack] = {
+    "trtllm-1.0": ServingStack(
+        id="trtllm-1.0", year=2025,
+        gemm_efficiency=0.50, attention_efficiency=0.40, hbm_efficiency=0.90,
+        roofline_overlap_loss=0.50, collective_latency_s=15e-6,
+        kv_memory_fraction=0.90, runtime_reserve_gb=4.5,
+        source=(f"gemm/attention efficiency, overlap loss, collective latency and runtime "
+                f"reserve fitted jointly (5 numbers, all 24 rows at once, rounded) on "
+                f"{_TRTLLM_TABLE}; HBM efficiency 0.90 is an estimate (sustained copy "
+                f"bandwidth of HBM3 parts), held fixed; KV memory fraction 0.90 as stated in "
+                f"that table's set-up (0.90-0.95)")),
+}
+DEFAULT_STACK = "trtllm-1.0"
+
+
+def serving_stack(stack: str | ServingStack | None = None) -> ServingStack:
+    """A serving stack by id (default: the newest generation), or the object itself."""
+    if isinstance(stack, ServingStack):
+        return stack
+    key = stack or DEFAULT_STACK
+    if key not in STACKS:
+        raise UnknownIdError("serving stack", key, STACKS, field="stack")
+    return STACKS[key]

@@ -1,0 +1,124 @@
+"""What an LLM's shape costs at inference: parameters, bytes, FLOPs and KV cache per token.
+
+Pure arithmetic on an :class:`~gigawatt.catalog.schema.LLMArchitecture`. Counts follow
+the standard transformer accounting (Kaplan et al. 2020, "Scaling Laws for Neural
+Language Models", table 1; Pope et al. 2022, "Efficiently Scaling Transformer
+Inference", section 2): 2 FLOPs per multiply-accumulate, attention score and value
+products 2 x 2 x context x heads x head_dim FLOPs per token and layer, and a KV cache of
+2 x layers x kv_heads x head_dim values per token.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from ..catalog.schema import LLMArchitecture
+from ..errors import ValidationError
+
+#: bytes per stored weight. FP4 adds one FP8 scale per 16 values (NVFP4 micro-scaling:
+#: NVIDIA, "Introducing NVFP4 for efficient and accurate low-precision inference", 2025).
+WEIGHT_BYTES: dict[str, float] = {"bf16": 2.0, "fp8": 1.0, "fp4": 0.5 + 1.0 / 16}
+#: bytes per KV-cache value by weight precision: FP8 and FP4 deployments keep an FP8 KV
+#: cache (TensorRT-LLM's FP8 KV-cache quantisation), BF16 deployments a BF16 one.
+KV_BYTES: dict[str, float] = {"bf16": 2.0, "fp8": 1.0, "fp4": 1.0}
+#: activations exchanged between GPUs (TP all-reduce, EP all-to-all) are BF16.
+ACTIVATION_BYTES = 2.0
+PRECISIONS = tuple(WEIGHT_BYTES)
+
+
+@dataclass(frozen=True)
+class ModelShape:
+    """Parameter and cache accounting of one LLM (all counts are whole-model).
+
+    Attributes
+    ----------
+    layers, hidden, heads, kv_heads, head_dim : the architecture.
+    attention_params : Q, K, V and O projection parameters over all layers.
+    dense_ffn_params : FFN parameters of dense layers (and of MoE shared experts).
+    expert_params : routed-expert parameters over all MoE layers (0 for dense models).
+    active_expert_params : routed-expert parameters one token uses (top-k of them).
+    experts, top_k, moe_layers : routed experts per MoE layer, experts per token, MoE layers.
+    embedding_params, lm_head_params : input embedding and output projection.
+    """
+
+    layers: int
+    hidden: int
+    heads: int
+    kv_heads: int
+    head_dim: int
+    attention_params: float
+    dense_ffn_params: float
+    expert_params: float
+    active_expert_params: float
+    experts: int
+    top_k: int
+    moe_layers: int
+    embedding_params: float
+    lm_head_params: float
+
+    @property
+    def total_params(self) -> float:
+        """All parameters (tied embeddings counted once)."""
+        return (self.attention_params + self.dense_ffn_params + self.expert_params
+                + self.embedding_params + self.lm_head_params)
+
+    @property
+    def shared_params(self) -> float:
+        """Parameters every token uses and TP shards: attention, dense FFN, output head."""
+        return self.attention_params + self.dense_ffn_params + self.lm_head_params
+
+    @property
+    def active_params(self) -> float:
+        """Parameters that multiply each token (excludes the embedding lookup)."""
+        return self.shared_params + self.active_expert_params
+
+    def kv_values_per_token(self) -> float:
+        """KV-cache values stored per token of context, whole model."""
+        return 2.0 * self.layers * self.kv_heads * self.head_dim
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "total_params": self.total_params,
+                "active_params": self.active_params}
+
+
+def _ffn_params(hidden: int, width: int, activation: str) -> float:
+    """One FFN block: gated (SwiGLU, three matrices) or plain (two matrices)."""
+    return (3.0 if activation == "swiglu" else 2.0) * hidden * width
+
+
+def model_shape(arch: LLMArchitecture) -> ModelShape:
+    """Count the parameters of an architecture, splitting dense and routed-expert parts."""
+    d_attn = arch.heads * arch.d_head
+    d_kv = arch.n_kv_heads * arch.d_head
+    attention = arch.layers * (2.0 * arch.hidden * d_attn + 2.0 * arch.hidden * d_kv)
+    moe = arch.moe
+    moe_layers = (arch.layers - moe.dense_layers) if moe else 0
+    dense_layers = arch.layers - moe_layers
+    dense_ffn = dense_layers * _ffn_params(arch.hidden, arch.d_ffn, arch.activation)
+    expert = active_expert = 0.0
+    if moe:
+        one = _ffn_params(arch.hidden, moe.expert_ffn_hidden, arch.activation)
+        router = arch.hidden * moe.experts
+        dense_ffn += moe_layers * (moe.shared_experts * one + router)
+        expert = moe_layers * moe.experts * one
+        active_expert = moe_layers * moe.top_k * one
+    embedding = float(arch.vocab * arch.hidden)
+    lm_head = 0.0 if arch.tied_embeddings else embedding
+    if arch.tied_embeddings:
+        # the tied matrix is still multiplied at the output: count its reads and FLOPs there
+        lm_head, embedding = embedding, 0.0
+    return ModelShape(
+        layers=arch.layers, hidden=arch.hidden, heads=arch.heads, kv_heads=arch.n_kv_heads,
+        head_dim=arch.d_head, attention_params=attention, dense_ffn_params=dense_ffn,
+        expert_params=expert, active_expert_params=active_expert,
+        experts=moe.experts if moe else 0, top_k=moe.top_k if moe else 0,
+        moe_layers=moe_layers, embedding_params=embedding, lm_head_params=lm_head)
+
+
+def check_precision(precision: str) -> str:
+    """Validate a precision name (bf16, fp8, fp4)."""
+    if precision not in WEIGHT_BYTES:
+        raise ValidationError(f"precision '{precision}' is not supported; allowed: "
+                              f"{', '.join(PRECISIONS)}", field="precision")
+    return precision
