@@ -209,9 +209,9 @@ def _plans(ctx: _Ctx, gpus: int | None, tp: int | None, ep: int | None) -> list[
 
 
 def _no_fit(ctx: _Ctx, plans: list[tuple]) -> PlanError:
-    best = max(plans, key=lambda p: max(p))
-    mem = core.plan_memory(ctx.shape, ctx.acc, *best, ctx.precision, ctx.prompt_tokens,
-                           ctx.output_tokens, ctx.stack)
+    mems = [(core.plan_memory(ctx.shape, ctx.acc, *p, ctx.precision, ctx.prompt_tokens,
+                              ctx.output_tokens, ctx.stack), p) for p in plans]
+    mem, best = min(mems, key=lambda mp: mp[0].weights_bytes)
     need = ctx.shape.total_params
     return PlanError(
         f"{ctx.model_id} ({need / 1e9:.0f}B parameters, {ctx.precision}) does not fit on "
