@@ -62,7 +62,8 @@ def demand_from_rate(model: str, requests_per_s: float, *, prompt_tokens: int,
                          peak_to_mean=peak_to_mean)
 
 
-def _as_demand(demand, cat: Catalog) -> ServingDemand:
+def as_demand(demand, cat: Catalog) -> ServingDemand:
+    """A demand id, ``Demand`` row or :class:`ServingDemand` as a checked ServingDemand."""
     if isinstance(demand, str):
         demand = cat.get("demands", demand)
     if isinstance(demand, Demand):
@@ -144,6 +145,28 @@ class ServingSizing:
         return pd.DataFrame(rows).set_index("accelerator")
 
 
+def option_from_estimate(cat: Catalog, dem: ServingDemand, est, site: str | None,
+                         life_years: float) -> ServingOption:
+    """Size the fleet that serves ``dem`` at the operating point ``est`` (whole replicas)."""
+    replica = est.plan["replica_gpus"]
+    replicas = math.ceil(dem.peak_output_tokens_per_s / (est.output_tokens_per_s_per_gpu
+                                                          * replica))
+    count = replicas * replica
+    dep = size_deployment(cat, est.accelerator, count, site)
+    annual = dep.capex_total_usd / life_years + dep.opex_usd_per_year["total"]
+    tokens_per_year = dem.tokens_per_day * DAYS_PER_YEAR
+    return ServingOption(
+        accelerator=est.accelerator, feasible=True,
+        plan=dict(est.plan, replicas=replicas, gpus=count), accelerators=count,
+        replicas=replicas, batch=est.batch,
+        output_tokens_per_s_per_gpu=est.output_tokens_per_s_per_gpu, ttft_s=est.ttft_s,
+        tpot_s=est.tpot_s, systems=dep.systems, racks=dep.racks, it_power_mw=dep.it_power_mw,
+        facility_power_mw=dep.facility_power_mw, capex_usd=dep.capex_total_usd,
+        opex_usd_per_year=dep.opex_usd_per_year["total"],
+        energy_usd_per_year=dep.opex_usd_per_year["energy"],
+        usd_per_million_output_tokens=annual / (tokens_per_year / 1e6))
+
+
 def _option(cat: Catalog, dem: ServingDemand, acc: str, site: str | None, life_years: float,
             precision: str, stack) -> ServingOption:
     try:
@@ -153,22 +176,7 @@ def _option(cat: Catalog, dem: ServingDemand, acc: str, site: str | None, life_y
                              ep=None, catalog=cat, stack=stack)
     except GigawattError as exc:
         return ServingOption(accelerator=acc, feasible=False, reason=exc.message)
-    replica = est.plan["replica_gpus"]
-    replicas = math.ceil(dem.peak_output_tokens_per_s / (est.output_tokens_per_s_per_gpu
-                                                          * replica))
-    count = replicas * replica
-    dep = size_deployment(cat, acc, count, site)
-    annual = dep.capex_total_usd / life_years + dep.opex_usd_per_year["total"]
-    tokens_per_year = dem.tokens_per_day * DAYS_PER_YEAR
-    return ServingOption(
-        accelerator=acc, feasible=True, plan=dict(est.plan, replicas=replicas, gpus=count),
-        accelerators=count, replicas=replicas, batch=est.batch,
-        output_tokens_per_s_per_gpu=est.output_tokens_per_s_per_gpu, ttft_s=est.ttft_s,
-        tpot_s=est.tpot_s, systems=dep.systems, racks=dep.racks, it_power_mw=dep.it_power_mw,
-        facility_power_mw=dep.facility_power_mw, capex_usd=dep.capex_total_usd,
-        opex_usd_per_year=dep.opex_usd_per_year["total"],
-        energy_usd_per_year=dep.opex_usd_per_year["energy"],
-        usd_per_million_output_tokens=annual / (tokens_per_year / 1e6))
+    return option_from_estimate(cat, dem, est, site, life_years)
 
 
 def size_serving(demand, *, accelerators: list[str] | None = None, site: str | None = None,
@@ -193,7 +201,7 @@ def size_serving(demand, *, accelerators: list[str] | None = None, site: str | N
     cat = catalog or load_catalog()
     if not life_years > 0:
         raise ValidationError(f"life_years must be > 0 (got {life_years})", field="life_years")
-    dem = _as_demand(demand, cat)
+    dem = as_demand(demand, cat)
     ids = list(accelerators) if accelerators else list(cat.accelerators)
     for a in ids:
         cat.accelerator(a)  # unknown ids fail here, with suggestions

@@ -1,0 +1,146 @@
+"""`gigawatt serve`: throughput, latency and serving capacity of an LLM on an accelerator."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Optional
+
+import typer
+
+from . import app
+from .output import console, emit_json, table
+
+
+def _demand(cat, demand: str | None, rate: float | None, model, prompt, output, ttft, tpot):
+    """The demand to size for (None without --demand/--rate), with CLI overrides."""
+    from ..errors import ValidationError
+    from ..perf.serving_sizing import as_demand, demand_from_rate
+
+    if demand and rate is not None:
+        raise ValidationError("give either --demand or --rate, not both", field="demand")
+    if rate is not None:
+        return demand_from_rate(model, rate, prompt_tokens=prompt, output_tokens=output,
+                                ttft_slo_s=ttft, tpot_slo_s=tpot)
+    return as_demand(demand, cat) if demand else None
+
+
+def _required(name: str, value: Any) -> Any:
+    from ..errors import ValidationError
+
+    if value is None:
+        raise ValidationError(f"{name} is required (or give --demand, which sets it)",
+                              field=name)
+    return value
+
+
+def _operating_point(cat, model, accelerator, a: dict[str, Any]):
+    from ..errors import PlanError
+    from ..perf.inference import estimate_serving, max_throughput
+
+    common = dict(gpus=a["gpus"], tp=a["tp"], precision=a["precision"],
+                  prompt_tokens=a["prompt"], output_tokens=a["output"], catalog=cat,
+                  disaggregated=a["disaggregated"])
+    if a["batch"] is None:
+        return max_throughput(model, accelerator, ep=a["ep"], ttft_slo_s=a["ttft"],
+                              tpot_slo_s=a["tpot"], **common)
+    est = estimate_serving(model, accelerator, ep=a["ep"] or 1, batch=a["batch"], **common)
+    if not est.fits:
+        raise PlanError(f"batch {a['batch']} does not fit: its KV cache needs more HBM than "
+                        f"{accelerator} has left after weights; the largest batch that fits "
+                        f"this plan (tp={est.plan['tp']}) is {est.max_batch}", field="batch")
+    return est
+
+
+def _print(est, sized) -> None:
+    rows = [["plan", ", ".join(f"{k}={v}" for k, v in est.plan.items())],
+            ["output tokens/s (group)", est.output_tokens_per_s],
+            ["output tokens/s per GPU", est.output_tokens_per_s_per_gpu],
+            ["output tokens/s per MW", est.output_tokens_per_s_per_mw],
+            ["TTFT, s", est.ttft_s], ["TPOT, s", est.tpot_s],
+            ["batch / max batch", f"{est.batch} / {est.max_batch}"],
+            ["weights per GPU, GB", est.weights_gb_per_gpu],
+            ["KV cache per GPU, GB", est.kv_cache_gb]]
+    if sized is not None:
+        rows += [["accelerators", sized.accelerators], ["racks", sized.racks],
+                 ["IT power, MW", sized.it_power_mw],
+                 ["facility power, MW", sized.facility_power_mw],
+                 ["capex, USD", sized.capex_usd],
+                 ["USD per million output tokens", sized.usd_per_million_output_tokens]]
+    console().print(table(f"{est.model} on {est.accelerator}, {est.prompt_tokens}+"
+                          f"{est.output_tokens} tokens", ["quantity", "value"], rows))
+
+
+@app.command("serve")
+def serve(
+    model: Optional[str] = typer.Option(None, "--model", help="LLM id (catalog models)."),
+    accelerator: str = typer.Option(..., "--accelerator", help="Accelerator id."),
+    gpus: Optional[int] = typer.Option(None, "--gpus", min=1, help="GPUs in the group "
+                                       "(a multiple of the replica size)."),
+    tp: Optional[int] = typer.Option(None, "--tp", min=1, help="Tensor-parallel degree "
+                                     "(default: searched)."),
+    ep: Optional[int] = typer.Option(None, "--ep", min=1, help="Expert-parallel degree "
+                                     "(default: 1 for dense, searched for MoE)."),
+    precision: str = typer.Option("fp8", "--precision", help="bf16 | fp8 | fp4."),
+    prompt_tokens: Optional[int] = typer.Option(None, "--prompt-tokens", min=1,
+                                                help="Prompt tokens per request."),
+    output_tokens: Optional[int] = typer.Option(None, "--output-tokens", min=1,
+                                                help="Output tokens per request."),
+    batch: Optional[int] = typer.Option(None, "--batch", min=1, help="Concurrent sequences "
+                                        "per replica (default: max throughput)."),
+    ttft_slo: Optional[float] = typer.Option(None, "--ttft-slo", help="TTFT SLO, s."),
+    tpot_slo: Optional[float] = typer.Option(None, "--tpot-slo", help="TPOT SLO, s."),
+    demand: Optional[str] = typer.Option(None, "--demand", help="Demand id to size for."),
+    rate: Optional[float] = typer.Option(None, "--rate", help="Requests/s to size for."),
+    site: Optional[str] = typer.Option(None, "--site", help="Site id (PUE, power price)."),
+    life_years: float = typer.Option(5.0, "--life-years", help="Capex amortisation, years."),
+    disaggregated: bool = typer.Option(False, "--disaggregated", help="Prefill on "
+                                       "separate GPUs."),
+    plot: Optional[Path] = typer.Option(None, "--plot", help="Write the throughput-latency "
+                                        "frontier as HTML."),
+    json: bool = typer.Option(False, "--json", help="Print one JSON document."),
+) -> None:
+    """Serving throughput, TTFT/TPOT and memory; with --demand/--rate, the fleet and cost."""
+    from ..catalog import load_catalog
+    from ..perf.serving_sizing import option_from_estimate
+
+    cat = load_catalog()
+    dem = _demand(cat, demand, rate, model, prompt_tokens, output_tokens, ttft_slo, tpot_slo)
+    if dem is not None:
+        model = model or dem.model
+        prompt_tokens = prompt_tokens or dem.prompt_tokens
+        output_tokens = output_tokens or dem.output_tokens
+        ttft_slo = ttft_slo if ttft_slo is not None else dem.ttft_slo_s
+        tpot_slo = tpot_slo if tpot_slo is not None else dem.tpot_slo_s
+    args = {"gpus": gpus, "tp": tp, "ep": ep if ep is not None else (1 if batch else None),
+            "precision": precision, "batch": batch, "ttft": ttft_slo, "tpot": tpot_slo,
+            "prompt": _required("prompt_tokens", prompt_tokens),
+            "output": _required("output_tokens", output_tokens),
+            "disaggregated": disaggregated}
+    est = _operating_point(cat, _required("model", model), accelerator, args)
+    sized = option_from_estimate(cat, dem, est, site, life_years) if dem else None
+    if plot is not None:
+        _write_plot(plot, cat, model, accelerator, args, est)
+    if json:
+        out = est.to_dict()
+        if sized is not None:
+            out.update({k: v for k, v in sized.to_dict().items()
+                        if k not in ("plan", "accelerator", "feasible", "reason", "batch",
+                                     "output_tokens_per_s_per_gpu", "ttft_s", "tpot_s")})
+            out["demand"] = dem.id
+        if plot is not None:
+            out["plot"] = str(plot)
+        emit_json(out)
+        return
+    _print(est, sized)
+
+
+def _write_plot(path: Path, cat, model, accelerator, a: dict[str, Any], est) -> None:
+    from ..perf.inference import serving_frontier
+    from ..report.files import write_atomic
+    from ..report.serving import frontier_html
+
+    fr = serving_frontier(model, accelerator, prompt_tokens=a["prompt"],
+                          output_tokens=a["output"], precision=a["precision"],
+                          tp=est.plan["tp"], ep=est.plan["ep"], catalog=cat,
+                          disaggregated=a["disaggregated"])
+    write_atomic(path, frontier_html(fr, est))
