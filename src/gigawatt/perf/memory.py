@@ -1,0 +1,110 @@
+"""Memory per accelerator of a training plan: weights, gradients, optimizer states,
+activations (Korthikanti et al., "Reducing Activation Recomputation in Large Transformer
+Models", MLSys 2023, section 4) and buffers. All functions take numpy arrays of plans.
+
+Mixed-precision bytes per parameter (Megatron-LM distributed optimizer documentation):
+BF16 weights 2, FP32 main gradients 4, FP32 master weights + Adam moments 12. ZeRO
+stage 1 shards the 12, stage 2 also the gradients, stage 3 also the weights, over DP.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .llm import ModelSpec
+
+WEIGHT_BYTES = 2.0
+GRAD_BYTES = 4.0
+OPTIM_BYTES = 12.0
+#: CUDA context, NCCL and allocator reserve as a fraction of HBM (not usable by tensors)
+RESERVE_FRACTION = 0.08
+
+
+def stage_params(spec: ModelSpec, tp: Any, pp: Any, ep: Any) -> dict[str, np.ndarray]:
+    """Parameters held by one accelerator of the largest pipeline stage.
+
+    Returns ``dense`` (replicated over DP, sharded by TP) and ``expert`` (sharded by EP and
+    TP) parameter counts.
+    """
+    tp, pp, ep = (np.asarray(x, dtype=float) for x in (tp, pp, ep))
+    layers = np.ceil(spec.layers / pp)
+    moe_frac = spec.moe_layers / spec.layers
+    per_layer = spec.attn_params() + 4 * spec.hidden
+    dense_mlp = (1 - moe_frac) * spec.dense_mlp_params() + moe_frac * (
+        spec.shared_experts * spec.expert_params() + spec.hidden * spec.experts)
+    # the first stage holds the input embedding, the last the output layer; with one
+    # stage both (tied embeddings: one copy)
+    emb = spec.vocab * spec.hidden * np.where(pp > 1, 1.0, 2.0 - spec.tied_embeddings)
+    dense = (layers * (per_layer + dense_mlp) + emb) / tp
+    expert = layers * moe_frac * spec.experts * spec.expert_params() / (ep * tp)
+    return {"dense": dense, "expert": expert}
+
+
+def state_bytes(params: dict[str, np.ndarray], dp: Any, ep: Any,
+                zero: Any) -> dict[str, np.ndarray]:
+    """Weights, gradients and optimizer states per accelerator, bytes."""
+    dp, ep, zero = (np.asarray(x, dtype=float) for x in (dp, ep, zero))
+    shards = {"dense": dp, "expert": np.maximum(dp / ep, 1.0)}
+    out = {"weights": 0.0, "gradients": 0.0, "optimizer": 0.0}
+    for kind, n in params.items():
+        d = shards[kind]
+        out["weights"] = out["weights"] + n * WEIGHT_BYTES / np.where(zero >= 3, d, 1.0)
+        out["gradients"] = out["gradients"] + n * GRAD_BYTES / np.where(zero >= 2, d, 1.0)
+        out["optimizer"] = out["optimizer"] + n * OPTIM_BYTES / np.where(zero >= 1, d, 1.0)
+    return out
+
+
+def layer_activation_bytes(spec: ModelSpec, tokens: Any, tp: Any, sp: Any,
+                           unfused_attn: bool) -> np.ndarray:
+    """Activations one layer stores for backward without recomputation, bytes.
+
+    Korthikanti et al. eq. (1)-(2) generalised to GQA and gated MLPs: per token
+    ``34 h`` for GPT (LN 4h, attention 11h, MLP 19h) plus ``5 a s`` for the unfused
+    softmax; with TP the norms, dropout masks and GEMM inputs (10h) stay replicated
+    unless sequence parallelism (``sp``) splits them too.
+    """
+    h, f = spec.hidden, (spec.expert_ffn * (spec.top_k + spec.shared_experts)
+                         if spec.is_moe else spec.ffn)
+    tp = np.asarray(tp, dtype=float)
+    attn_split = 4 * spec.q_dim + 4 * spec.kv_dim + 1 * h   # Q, K, V, proj input, dropout
+    mlp_split = (6 if spec.gated else 4) * f                  # activation inputs / outputs
+    replicated = 10.0 * h                                     # norms, GEMM inputs, masks
+    softmax = 5.0 * spec.heads * spec.seq_len if unfused_attn else 0.0
+    per_token = np.where(sp, replicated / tp, replicated) + (attn_split + mlp_split
+                                                             + softmax) / tp
+    return np.asarray(tokens, dtype=float) * per_token
+
+
+def stored_activation_bytes(spec: ModelSpec, tokens: Any, tp: Any, sp: Any, recompute: Any,
+                            unfused_attn: bool) -> np.ndarray:
+    """Activations one layer keeps between forward and backward, bytes, by recompute mode
+    (0 none, 1 selective: drops the softmax/attention terms, 2 full: keeps the input)."""
+    full = layer_activation_bytes(spec, tokens, tp, sp, unfused_attn)
+    tp = np.asarray(tp, dtype=float)
+    softmax = (5.0 * spec.heads * spec.seq_len if unfused_attn else 0.0) / tp
+    selective = full - np.asarray(tokens, dtype=float) * softmax
+    layer_input = 2.0 * np.asarray(tokens, dtype=float) * spec.hidden / np.where(sp, tp, 1.0)
+    rc = np.asarray(recompute)
+    return np.where(rc == 2, layer_input, np.where(rc == 1, selective, full))
+
+
+def activation_bytes(spec: ModelSpec, tokens: Any, tp: Any, pp: Any, vp: Any, sp: Any,
+                     recompute: Any, unfused_attn: bool, microbatches: Any) -> np.ndarray:
+    """Activations of the first pipeline stage at its 1F1B peak, bytes.
+
+    That stage holds ``min(pp, microbatches)`` micro-batches in flight (x ``1 + (pp-1)/(pp*vp)`` with
+    interleaving, Korthikanti et al. section 4.2.3), each with ``ceil(L/pp)`` layers' stored activations, plus one layer's
+    full working set when recomputing, and the FP32 logits on a single stage.
+    """
+    pp, vp = np.asarray(pp, dtype=float), np.asarray(vp, dtype=float)
+    layers = np.ceil(spec.layers / pp)
+    in_flight = np.minimum(pp, np.asarray(microbatches, dtype=float)) * np.where(
+        vp > 1, 1 + (pp - 1) / (pp * vp), 1.0)
+    stored = stored_activation_bytes(spec, tokens, tp, sp, recompute, unfused_attn)
+    working = np.where(np.asarray(recompute) > 0,
+                       layer_activation_bytes(spec, tokens, tp, sp, unfused_attn), 0.0)
+    logits = np.where(pp > 1, 0.0, 4.0 * np.asarray(tokens, dtype=float) * spec.vocab
+                      / np.asarray(tp, dtype=float))
+    return layers * in_flight * stored + working + logits

@@ -1,0 +1,106 @@
+"""Enumerate parallel training plans as numpy arrays, with the reason each invalid one
+is rejected (divisibility, bubble, batch). Memory fit is decided by the model later.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .llm import ModelSpec
+
+RECOMPUTE = {"none": 0, "selective": 1, "full": 2}
+RECOMPUTE_NAMES = {v: k for k, v in RECOMPUTE.items()}
+#: candidate values of searched fields
+CANDIDATES: dict[str, tuple[int, ...]] = {
+    "cp": (1, 2, 4, 8, 16, 32),
+    "vp": (1, 2, 3, 4, 6, 8),
+    "microbatch": (1, 2, 4, 8, 16),
+    "recompute": (0, 1, 2),
+    "zero": (0, 1, 2, 3),
+}
+#: tokens per global batch per accelerator when the batch is not given
+DEFAULT_BATCH_TOKENS_PER_GPU = 2048
+
+
+def divisors(n: int, limit: int | None = None) -> list[int]:
+    """Divisors of ``n`` up to ``limit``, ascending."""
+    limit = n if limit is None else min(n, limit)
+    return [d for d in range(1, limit + 1) if n % d == 0]
+
+
+def default_global_batch(spec: ModelSpec, gpus: int) -> int:
+    """Default global batch in sequences: ~2,048 tokens per accelerator (Megatron-LM
+    SC21 Table 1 and Llama 3 Table 4 both use 1-2k tokens per GPU), at least 1."""
+    return max(1, round(gpus * DEFAULT_BATCH_TOKENS_PER_GPU / spec.seq_len))
+
+
+def _candidates(spec: ModelSpec, gpus: int, domain: int, fixed: dict[str, Any]) -> dict:
+    c = {"tp": divisors(gpus, domain), "pp": divisors(gpus, spec.layers),
+         "cp": [x for x in CANDIDATES["cp"] if x <= gpus],
+         "ep": divisors(spec.experts, gpus) if spec.is_moe else [1]}
+    for key in ("vp", "microbatch", "recompute", "zero"):
+        c[key] = list(CANDIDATES[key])
+    for key, value in fixed.items():
+        if value is not None and key in c:
+            c[key] = [value]
+    return c
+
+
+def _grid(c: dict[str, list[int]]) -> dict[str, np.ndarray]:
+    keys = list(c)
+    mesh = np.meshgrid(*[np.asarray(c[k], dtype=np.int64) for k in keys], indexing="ij")
+    return {k: a.ravel() for k, a in zip(keys, mesh)}
+
+
+def enumerate_plans(spec: ModelSpec, gpus: int, domain: int, fixed: dict[str, Any],
+                    ) -> tuple[dict[str, np.ndarray], dict[str, int], int]:
+    """Every combination of the searched fields, filtered by divisibility.
+
+    Returns the surviving plans (arrays ``tp pp dp vp cp ep mb gb rc zero sp``), the
+    number of combinations rejected per reason, and the number of combinations
+    considered.
+    """
+    c = _candidates(spec, gpus, domain, fixed)
+    shape = _grid({k: c[k] for k in ("tp", "pp", "cp", "ep", "vp")})
+    tp, pp, cp, ep, vp = (shape[k] for k in ("tp", "pp", "cp", "ep", "vp"))
+    kv = spec.kv_heads
+    ok = gpus % (tp * pp * cp) == 0
+    dp = np.where(ok, gpus // np.maximum(tp * pp * cp, 1), 0)
+    ok &= spec.heads % tp == 0
+    ok &= (kv % tp == 0) | (tp % kv == 0)
+    ok &= spec.seq_len % (2 * cp) == 0
+    layers = -(-spec.layers // pp)
+    ok &= (vp == 1) | ((layers % vp == 0) & (pp > 1))
+    ok &= (dp % ep == 0) & (ep <= np.maximum(dp, 1))
+    if spec.is_moe:
+        ok &= spec.experts % ep == 0
+    rest = len(c["microbatch"]) * len(c["recompute"]) * len(c["zero"])
+    rejected = {"divisibility": int((~ok).sum()) * rest, "bubble": 0, "batch": 0}
+    shape = {k: v[ok] for k, v in {**shape, "dp": dp}.items()}
+    tail = _grid({"i": list(range(len(shape["tp"]))), "mb": c["microbatch"],
+                  "rc": c["recompute"], "zero": c["zero"]})
+    p = {k: v[tail["i"]] for k, v in shape.items()}
+    p.update(mb=tail["mb"], rc=tail["rc"], zero=tail["zero"])
+    considered = int(ok.size) * rest
+    gb_fixed = fixed.get("global_batch")
+    per_step = p["dp"] * p["mb"]
+    if gb_fixed:
+        p["gb"] = np.full_like(per_step, gb_fixed)
+        good = gb_fixed % per_step == 0
+        rejected["divisibility"] += int((~good).sum())
+    else:
+        target = default_global_batch(spec, gpus)
+        p["gb"] = per_step * np.maximum(np.rint(target / per_step), 1).astype(np.int64)
+        good = per_step <= 2 * target
+        rejected["batch"] += int((~good).sum())
+    p = {k: v[good] for k, v in p.items()}
+    m = p["gb"] // (p["dp"] * p["mb"])
+    good = m >= p["pp"]
+    good &= (p["vp"] == 1) | (m % p["pp"] == 0)
+    rejected["bubble"] += int((~good).sum())
+    p = {k: v[good] for k, v in p.items()}
+    p["sp"] = p["tp"] > 1 if fixed.get("sp") is None else np.full(p["tp"].shape, bool(
+        fixed["sp"]))
+    return p, rejected, considered

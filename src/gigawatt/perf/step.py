@@ -1,0 +1,226 @@
+"""The vectorised step-time model: arrays of parallel plans in, arrays of times out.
+
+One training step of the bottleneck pipeline stage is
+
+    step = (m + (pp-1)/vp) * t_mb  +  exposed DP communication  +  optimizer
+
+where ``m`` is the number of micro-batches per pipeline and ``t_mb`` the forward,
+backward and recomputation time of one micro-batch on that stage: GEMMs timed by shape
+(:mod:`.gemm`), attention over the sequence, memory-bound kernels (HBM traffic), exposed
+tensor-parallel, expert all-to-all, context-parallel and pipeline point-to-point
+communication (:mod:`.collectives`). Every field of ``plans`` is a numpy array; nothing
+here loops over plans.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import collectives as col
+from . import memory as mem
+from .gemm import FamilyEfficiency, gemm_efficiency, gemm_time_s
+from .llm import ModelSpec
+
+ACT_BYTES = 2.0          # BF16 activations and their gradients on the wire
+ADAM_BYTES_PER_PARAM = 30.0   # FP32 master/m/v/grad read + write, BF16 copy (HBM traffic)
+
+
+@dataclass(frozen=True)
+class Hardware:
+    """One accelerator type as the model sees it (catalog values, SI units)."""
+
+    accelerator: str
+    family: str
+    gemm_flop_per_s: float      # dense peak at the training precision
+    bf16_flop_per_s: float
+    hbm_bytes: float
+    hbm_bytes_per_s: float
+    domain: int
+    scaleup_gb_per_s: float
+    scaleout_gb_per_s: float
+    scaleout_latency_s: float
+    eff: FamilyEfficiency
+    fp8: bool = False
+
+
+def _bw(ranks_span: np.ndarray, hw: Hardware) -> tuple[np.ndarray, np.ndarray]:
+    """Achieved bandwidth (GB/s) and per-step latency (s) for a group spanning
+    ``ranks_span`` consecutive ranks: inside the scale-up domain or across it."""
+    inside = ranks_span <= hw.domain
+    bw = np.where(inside, hw.scaleup_gb_per_s * hw.eff.scaleup_eff,
+                  hw.scaleout_gb_per_s * hw.eff.scaleout_eff)
+    lat = np.where(inside, hw.eff.scaleup_latency_us * 1e-6, hw.scaleout_latency_s)
+    return bw, lat
+
+
+def _layer_gemm_s(spec: ModelSpec, hw: Hardware, T: np.ndarray, tp: np.ndarray,
+                  ep: np.ndarray, moe: bool) -> np.ndarray:
+    """Forward GEMM time of one layer and micro-batch (projections and MLP), s."""
+    peak = hw.gemm_flop_per_s * (hw.eff.fp8_gemm_ratio if hw.fp8 else 1.0)
+    h, up = spec.hidden, 2 if spec.gated else 1
+    t = gemm_time_s(T, (spec.q_dim + 2 * spec.kv_dim) / tp, h, peak, hw.eff)
+    t = t + gemm_time_s(T, h, spec.q_dim / tp, peak, hw.eff)
+    if not moe:
+        return t + gemm_time_s(T, up * spec.ffn / tp, h, peak, hw.eff) \
+            + gemm_time_s(T, h, spec.ffn / tp, peak, hw.eff)
+    f = spec.expert_ffn
+    local = spec.experts / ep
+    m_e = np.maximum(T * spec.top_k * ep / spec.experts, 1.0)
+    t = t + gemm_time_s(m_e, up * f / tp, h, peak, hw.eff, local) \
+        + gemm_time_s(m_e, h, f / tp, peak, hw.eff, local)
+    if spec.shared_experts:
+        fs = spec.shared_experts * f
+        t = t + gemm_time_s(T, up * fs / tp, h, peak, hw.eff) \
+            + gemm_time_s(T, h, fs / tp, peak, hw.eff)
+    return t + gemm_time_s(T, spec.experts, h, peak, hw.eff)
+
+
+def _attention_s(spec: ModelSpec, hw: Hardware, mb: np.ndarray, tp: np.ndarray,
+                 cp: np.ndarray, unfused: bool) -> np.ndarray:
+    """Forward time of Q K^T and attention x V of one layer and micro-batch, s.
+
+    Unfused kernels (Megatron 2021-22) compute the full s x s matrix as batched GEMMs;
+    fused causal (flash) kernels skip the masked half at ``attn_eff_ratio`` of a GEMM.
+    """
+    s_q, s_k, d = spec.seq_len / cp, float(spec.seq_len), float(spec.head_dim)
+    batch = mb * spec.heads / tp
+    flop = 4.0 * batch * s_q * s_k * d
+    eff = gemm_efficiency(s_q, s_k, d, hw.eff)
+    if unfused:
+        return flop / (hw.bf16_flop_per_s * eff)
+    return 0.5 * flop / (hw.bf16_flop_per_s * eff * hw.eff.attn_eff_ratio)
+
+
+def _memory_bound_s(spec: ModelSpec, hw: Hardware, T, tp, sp, unfused: bool) -> np.ndarray:
+    """Forward time of norms, activation functions, dropout, softmax, residuals, s."""
+    act = mem.layer_activation_bytes(spec, T, tp, sp, unfused)
+    return hw.eff.ew_traffic * act / (hw.hbm_bytes_per_s * hw.eff.mem_eff)
+
+
+def _softmax_s(spec: ModelSpec, hw: Hardware, T, tp, unfused: bool) -> np.ndarray:
+    """The part of :func:`_memory_bound_s` due to the unfused softmax and its dropout."""
+    if not unfused:
+        return np.zeros_like(T)
+    act = T * 5.0 * spec.heads * spec.seq_len / tp
+    return hw.eff.ew_traffic * act / (hw.hbm_bytes_per_s * hw.eff.mem_eff)
+
+
+def _layer_times(spec: ModelSpec, hw: Hardware, p: dict, moe: bool, unfused: bool) -> dict:
+    """Per-layer, per-micro-batch times (s) of compute and TP / EP / CP communication."""
+    tp, cp, ep, mb, sp, rc = p["tp"], p["cp"], p["ep"], p["mb"], p["sp"], p["rc"]
+    T = mb * spec.seq_len / cp
+    gemm = _layer_gemm_s(spec, hw, T, tp, ep, moe)
+    attn = _attention_s(spec, hw, mb, tp, cp, unfused)
+    ew = _memory_bound_s(spec, hw, T, tp, sp, unfused)
+    fwd = gemm + attn + ew
+    # selective recomputation repeats the attention core (unfused kernels); a fused
+    # kernel never stores the score matrix and recomputes it inside its backward (2.5x)
+    selective = attn + _softmax_s(spec, hw, T, tp, unfused) if unfused else 0.0
+    recompute = np.where(rc == 2, fwd, np.where(rc == 1, selective, 0.0))
+    if not unfused:
+        recompute = recompute + 0.5 * attn
+    bw, lat = _bw(tp, hw)
+    tp_one = col.all_reduce_s(T * spec.hidden * ACT_BYTES, tp, bw, lat)
+    n_tp = 4 + np.where(rc == 2, 2, 0)            # 2 fwd + 2 bwd (+2 recomputed fwd)
+    out = {"compute": 3 * fwd + recompute, "tp_comm": n_tp * tp_one,
+           "ep_comm": np.zeros_like(T), "cp_comm": np.zeros_like(T)}
+    if moe:
+        bw_e, lat_e = _bw(tp * ep, hw)
+        a2a = col.all_to_all_s(T * spec.top_k * spec.hidden * ACT_BYTES / tp, ep, bw_e, lat_e)
+        out["ep_comm"] = (4 + np.where(rc == 2, 2, 0)) * a2a
+    bw_c, lat_c = _bw(tp * cp, hw)
+    kv = 2.0 * mb * spec.seq_len * spec.kv_dim / np.minimum(tp, spec.kv_heads) * ACT_BYTES
+    cp_fwd = col.all_gather_s(kv, cp, bw_c, lat_c)
+    # KV all-gather (forward) and dKV reduce-scatter (backward) overlap attention compute
+    out["cp_comm"] = np.where(cp > 1, np.maximum(cp_fwd - attn, 0.0)
+                              + np.maximum(cp_fwd - 2 * attn, 0.0), 0.0)
+    return out
+
+
+def _logits_s(spec: ModelSpec, hw: Hardware, T, tp) -> np.ndarray:
+    """Forward + backward of the output layer and cross-entropy for one micro-batch, s."""
+    peak = hw.gemm_flop_per_s * (hw.eff.fp8_gemm_ratio if hw.fp8 else 1.0)
+    gemm = 3 * gemm_time_s(T, spec.vocab / tp, spec.hidden, peak, hw.eff)
+    ce = 3 * 4.0 * T * spec.vocab / tp / (hw.hbm_bytes_per_s * hw.eff.mem_eff)
+    return gemm + ce
+
+
+def _dp_s(spec: ModelSpec, hw: Hardware, p: dict, params: dict, fwd_mb, bwd_mb,
+          overlap: bool) -> np.ndarray:
+    """Exposed data-parallel gradient reduction and parameter gathering per step, s."""
+    tp, cp, dp, ep, zero, m = p["tp"], p["cp"], p["dp"], p["ep"], p["zero"], p["m"]
+    per_node = np.clip(hw.domain // (tp * cp), 1, None)
+    inside = dp <= per_node
+    bw = np.where(inside, hw.scaleup_gb_per_s * hw.eff.scaleup_eff,
+                  np.minimum(hw.scaleup_gb_per_s * hw.eff.scaleup_eff,
+                             per_node * hw.scaleout_gb_per_s * hw.eff.scaleout_eff))
+    lat = np.where(inside, hw.eff.scaleup_latency_us * 1e-6, hw.scaleout_latency_s)
+    grads = 0.0
+    gather = 0.0
+    for kind, ranks in (("dense", dp), ("expert", np.maximum(dp / ep, 1))):
+        n = params[kind]
+        grads = grads + np.where(
+            zero >= 1, col.reduce_scatter_s(n * mem.GRAD_BYTES, ranks, bw, lat),
+            col.all_reduce_s(n * mem.GRAD_BYTES, ranks, bw, lat))
+        gather = gather + np.where(zero >= 1, col.all_gather_s(n * mem.WEIGHT_BYTES,
+                                                               ranks, bw, lat), 0.0)
+    if not overlap:
+        return grads + gather + np.where(zero >= 3, 2 * m * gather, 0.0)
+    exposed = np.maximum(grads - bwd_mb, 0.0) + np.maximum(gather - fwd_mb, 0.0)
+    return exposed + np.where(zero >= 3, 2 * m * np.maximum(gather - fwd_mb, 0.0), 0.0)
+
+
+def evaluate(spec: ModelSpec, hw: Hardware, p: dict, *, unfused_attn: bool = False,
+             overlap_dp: bool = True) -> dict[str, np.ndarray]:
+    """Step time, its breakdown and memory for arrays of plans.
+
+    Parameters
+    ----------
+    spec, hw : ModelSpec, Hardware
+        The model and the accelerator.
+    p : dict of numpy arrays
+        ``tp pp dp vp cp ep mb gb rc zero sp`` (``rc``: 0 none, 1 selective, 2 full).
+    unfused_attn : bool
+        Attention as unfused batched GEMMs + softmax (Megatron 2021-22) instead of a fused
+        causal kernel.
+    overlap_dp : bool
+        Overlap DP communication with backward/forward compute (Megatron-LM since 2023,
+        FSDP); False for runs made without it.
+    """
+    p = {k: np.asarray(v) for k, v in p.items()}
+    tp, pp, dp, vp = p["tp"], p["pp"], p["dp"], p["vp"]
+    p["m"] = m = p["gb"] / (dp * p["mb"])
+    T = p["mb"] * spec.seq_len / p["cp"]
+    layers = np.ceil(spec.layers / pp)
+    moe_share = spec.moe_layers / spec.layers
+    dense = _layer_times(spec, hw, p, False, unfused_attn)
+    per_mb = {k: layers * (1 - moe_share) * v for k, v in dense.items()}
+    if spec.is_moe:
+        moe = _layer_times(spec, hw, p, True, unfused_attn)
+        per_mb = {k: per_mb[k] + layers * moe_share * v for k, v in moe.items()}
+    per_mb["compute"] = per_mb["compute"] + _logits_s(spec, hw, T, tp)
+    bw, lat = _bw(tp * p["cp"] * dp, hw)
+    p2p = col.p2p_s(T * spec.hidden * ACT_BYTES / np.where(p["sp"], tp, 1), bw, lat)
+    per_mb["pp_comm"] = np.where(pp > 1, 2 * vp * p2p, 0.0)
+    t_mb = sum(per_mb.values())
+    params = mem.stage_params(spec, tp, pp, p["ep"])
+    fwd_mb = per_mb["compute"] / 3
+    dp_s = _dp_s(spec, hw, p, params, fwd_mb, 2 * fwd_mb, overlap_dp)
+    local = params["dense"] + params["expert"]
+    opt_s = ADAM_BYTES_PER_PARAM * local / np.where(p["zero"] >= 1, dp, 1) \
+        / (hw.hbm_bytes_per_s * hw.eff.mem_eff)
+    breakdown = {k: m * v for k, v in per_mb.items()}
+    breakdown["bubble"] = (pp - 1) / vp * t_mb
+    breakdown["dp_comm"] = dp_s
+    breakdown["optimizer"] = opt_s
+    step = sum(breakdown.values())
+    states = mem.state_bytes(params, dp, p["ep"], p["zero"])
+    acts = mem.activation_bytes(spec, T, tp, pp, vp, p["sp"], p["rc"], unfused_attn, m)
+    gathered = np.where(p["zero"] >= 3, 2 * local / layers * mem.WEIGHT_BYTES, 0.0)
+    memory = {**states, "activations": acts, "buffers": gathered}
+    total = sum(memory.values())
+    return {"step_time_s": step, "breakdown_s": breakdown, "memory_bytes": memory,
+            "memory_total_bytes": total, "t_microbatch_s": t_mb,
+            "fits": total <= hw.hbm_bytes * (1 - mem.RESERVE_FRACTION)}
