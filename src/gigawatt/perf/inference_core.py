@@ -98,7 +98,7 @@ def _expert_bytes_read(shape: ModelShape, replica: int, wb: float,
 def _comm_s(shape: ModelShape, acc: Accelerator, tp: int, ep: int, tokens_per_group,
             tokens_per_gpu, stack: ServingStack):
     """TP all-reduce (ring) and EP all-to-all time for a step's tokens, s."""
-    link = acc.scaleup_gb_per_s * 1e9
+    link = acc.scaleup_gb_per_s * 1e9 * stack.scaleup_efficiency
     t = 0.0
     if tp > 1:
         msg = tokens_per_group * shape.hidden * ACTIVATION_BYTES
