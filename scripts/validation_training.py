@@ -127,8 +127,8 @@ def fit() -> dict[str, float]:
     rows = [r for r in load_rows() if r["id"] in FIT_ROWS]
     base = gemm.FAMILIES["ampere"]
     best: tuple[float, dict[str, float]] = (np.inf, {})
-    grid = itertools.product(np.arange(0.78, 0.95, 0.01), (20.0, 40.0, 64.0, 96.0, 128.0),
-                             (1.0, 2.0, 3.0, 4.0, 5.0))
+    grid = itertools.product(np.arange(0.70, 0.95, 0.01), (32.0, 64.0, 96.0, 128.0, 192.0, 256.0),
+                             (1.0, 1.5, 2.0, 2.5, 3.0, 4.0))
     for e_max, d0, ew in grid:
         gemm.FAMILIES["ampere"] = replace(base, gemm_eff_max=float(e_max),
                                           gemm_half_dim=d0, ew_traffic=ew)

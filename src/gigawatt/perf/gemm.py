@@ -74,8 +74,8 @@ class FamilyEfficiency:
 # efficiencies: nccl-tests all_reduce bus bandwidth on DGX A100, ~230 GB/s of 300 GB/s
 # NVLink, and ~23 GB/s of 25 GB/s per HDR port; memory-bound kernels reach ~80% of HBM.
 _AMPERE = FamilyEfficiency(
-    family="ampere", gemm_eff_max=0.86, gemm_half_dim=40.0, fp8_gemm_ratio=1.0,
-    attn_eff_ratio=0.7, mem_eff=0.8, ew_traffic=3.0, scaleup_eff=0.77, scaleout_eff=0.9,
+    family="ampere", gemm_eff_max=0.72, gemm_half_dim=128.0, fp8_gemm_ratio=1.0,
+    attn_eff_ratio=0.7, mem_eff=0.8, ew_traffic=1.0, scaleup_eff=0.77, scaleout_eff=0.9,
     scaleup_latency_us=5.0, calibrated=True,
     basis="fitted on Megatron-LM SC21 Table 1 (M1-M10); Table 2 and Korthikanti Table 5 "
           "held out; collective efficiencies from nccl-tests on DGX A100")

@@ -68,7 +68,7 @@ def layer_activation_bytes(spec: ModelSpec, tokens: Any, tp: Any, sp: Any,
     h, f = spec.hidden, (spec.expert_ffn * (spec.top_k + spec.shared_experts)
                          if spec.is_moe else spec.ffn)
     tp = np.asarray(tp, dtype=float)
-    attn_split = 4 * spec.q_dim + 4 * spec.kv_dim + 1 * h   # Q, K, V, proj input, dropout
+    attn_split = 4 * spec.q_dim + 4 * spec.kv_dim           # Q, K, V, projection input
     mlp_split = (6 if spec.gated else 4) * f                  # activation inputs / outputs
     replicated = 10.0 * h                                     # norms, GEMM inputs, masks
     softmax = 5.0 * spec.heads * spec.seq_len if unfused_attn else 0.0

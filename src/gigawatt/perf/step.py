@@ -202,7 +202,9 @@ def evaluate(spec: ModelSpec, hw: Hardware, p: dict, *, unfused_attn: bool = Fal
         per_mb = {k: per_mb[k] + layers * moe_share * v for k, v in moe.items()}
     per_mb["compute"] = per_mb["compute"] + _logits_s(spec, hw, T, tp)
     bw, lat = _bw(tp * p["cp"] * dp, hw)
-    p2p = col.p2p_s(T * spec.hidden * ACT_BYTES / np.where(p["sp"], tp, 1), bw, lat)
+    # Megatron's scatter/gather optimisation (Narayanan et al. section 4.1): each of the
+    # tp ranks sends 1/tp of the activation over its own link, then all-gathers over TP
+    p2p = col.p2p_s(T * spec.hidden * ACT_BYTES / tp, bw, lat)
     per_mb["pp_comm"] = np.where(pp > 1, 2 * vp * p2p, 0.0)
     t_mb = sum(per_mb.values())
     params = mem.stage_params(spec, tp, pp, p["ep"])

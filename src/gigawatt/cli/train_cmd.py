@@ -1,0 +1,111 @@
+"""`gigawatt train`: step time, MFU, memory and time-to-train of an LLM on a cluster, with
+the parallel plan searched over every field not given."""
+
+from __future__ import annotations
+
+from typing import Any, Optional
+
+import typer
+
+from . import app
+from .output import console, emit_json, fmt, table
+
+
+def load_model_file(path: str) -> Any:
+    """A :class:`ModelFile` from YAML, errors with file:line and field."""
+    import pydantic
+
+    from ..catalog.schema import ModelFile
+    from ..validation import validation_error
+    from ..yamlio import read_yaml
+
+    doc = read_yaml(path)
+    try:
+        return ModelFile.model_validate(doc.data)
+    except pydantic.ValidationError as exc:
+        raise validation_error(exc, doc) from None
+
+
+def _print(search: Any) -> None:
+    best = search.best
+    out = console()
+    cal = best.calibration
+    out.print(f"[bold]{best.model}[/bold] on {best.gpus:,} x {best.accelerator} "
+              f"({best.precision}, seq {best.seq_len:,}): best of {search.valid:,} valid plans "
+              f"({search.evaluated:,} evaluated)")
+    p = best.plan
+    rows = [["plan", f"tp {p['tp']} pp {p['pp']} dp {p['dp']} vp {p['vp']} cp {p['cp']} "
+             f"ep {p['ep']}, micro-batch {p['microbatch']}, global batch {p['global_batch']}, "
+             f"recompute {p['recompute']}, zero {p['zero']}"],
+            ["step_time_s", best.step_time_s], ["tokens_per_s", best.tokens_per_s],
+            ["tflops_per_gpu (model)", best.tflops_per_gpu],
+            ["hw_tflops_per_gpu (with recompute)", best.hw_tflops_per_gpu], ["mfu", best.mfu],
+            ["memory_gb_per_gpu", f"{best.memory_gb_per_gpu:.1f} of {best.memory_limit_gb:g}"]]
+    if best.time_to_train_days is not None:
+        rows += [["time_to_train_days", best.time_to_train_days],
+                 ["energy_mwh", best.energy_mwh], ["cost_usd", best.cost_usd]]
+    out.print(table("best plan", ["", "value"], rows))
+    total = best.step_time_s
+    out.print(table("where the step time goes", ["component", "time_s", "share"],
+                    [[k, v, f"{v / total:.1%}"] for k, v in best.breakdown_s.items() if v > 0]))
+    out.print(table("memory per accelerator", ["part", "GB"],
+                    [[k, v] for k, v in best.memory_breakdown_gb.items() if v > 0]))
+    out.print(table(f"top {len(search.top)} plans", ["tp", "pp", "dp", "vp", "cp", "ep", "mb",
+                                                     "recompute", "zero", "step_s", "mfu",
+                                                     "mem_gb", "vs best"],
+                    [[t.plan[k] for k in ("tp", "pp", "dp", "vp", "cp", "ep", "microbatch",
+                                          "recompute", "zero")]
+                     + [t.step_time_s, t.mfu, t.memory_gb_per_gpu, t.vs_best]
+                     for t in search.top]))
+    rej = ", ".join(f"{k} {fmt(v)}" for k, v in search.rejected.items() if v)
+    out.print(f"rejected: {rej or 'none'}")
+    if search.fastest_rejected:
+        f = search.fastest_rejected
+        out.print(f"fastest rejected plan needs {f['memory_gb_per_gpu']:.1f} GB "
+                  f"({f['step_time_s']:.3g} s/step): {f['reason']}")
+    if not cal["calibrated"]:
+        out.print(f"[yellow]note:[/yellow] {cal['basis']}")
+
+
+@app.command("train")
+def train(
+    model: Optional[str] = typer.Option(None, "--model", help="Catalog model id."),
+    model_file: Optional[str] = typer.Option(None, "--model-file", help="Model YAML file."),
+    accelerator: str = typer.Option(..., "--accelerator", help="Catalog accelerator id."),
+    gpus: int = typer.Option(..., "--gpus", help="Accelerators in the job."),
+    tp: Optional[int] = typer.Option(None, "--tp", help="Tensor parallelism."),
+    pp: Optional[int] = typer.Option(None, "--pp", help="Pipeline stages."),
+    vp: Optional[int] = typer.Option(None, "--vp", help="Virtual stages per pipeline stage."),
+    dp: Optional[int] = typer.Option(None, "--dp", help="Data parallelism."),
+    cp: Optional[int] = typer.Option(None, "--cp", help="Context parallelism."),
+    ep: Optional[int] = typer.Option(None, "--ep", help="Expert parallelism."),
+    microbatch: Optional[int] = typer.Option(None, "--microbatch", help="Sequences per "
+                                             "micro-batch."),
+    global_batch: Optional[int] = typer.Option(None, "--global-batch", help="Sequences per "
+                                               "step (default ~2,048 tokens per GPU)."),
+    seq_len: Optional[int] = typer.Option(None, "--seq-len", help="Tokens per sequence."),
+    recompute: Optional[str] = typer.Option(None, "--recompute", help="none|selective|full"),
+    zero: Optional[int] = typer.Option(None, "--zero", help="0|1|2|3 (1: distributed "
+                                       "optimizer, 3: FSDP)."),
+    precision: str = typer.Option("bf16", "--precision", help="bf16|fp8"),
+    tokens: Optional[float] = typer.Option(None, "--tokens", help="Training tokens (adds "
+                                           "days, energy, cost)."),
+    top: int = typer.Option(5, "--top", help="Runners-up to show."),
+    json: bool = typer.Option(False, "--json", help="Print one JSON document."),
+) -> None:
+    """Predict step time, MFU, memory and time-to-train; omitted plan fields are searched."""
+    from ..errors import ValidationError
+    from ..perf.training import search_training
+
+    if (model is None) == (model_file is None):
+        raise ValidationError("give exactly one of --model ID or --model-file FILE",
+                              field="model")
+    arch = model if model is not None else load_model_file(model_file)
+    result = search_training(
+        arch, accelerator, gpus, precision=precision, global_batch=global_batch,
+        seq_len=seq_len, tokens=tokens, top_k=top, tp=tp, pp=pp, vp=vp, dp=dp, cp=cp, ep=ep,
+        microbatch=microbatch, recompute=recompute, zero=zero)
+    if json:
+        emit_json(result.to_dict())
+        return
+    _print(result)
