@@ -142,22 +142,42 @@ def test_rack_power_matches_the_accelerators_all_in_power(catalog, sys_id):
     assert s.rack_power_kw <= 200
 
 
-def test_vendor_rack_and_pod_totals_are_reproduced():
-    from gigawatt import load_catalog
+def _validation():
+    """The case table of scripts/validation_catalog.py (the docs' table comes from it)."""
+    import importlib.util
+    import sys
 
-    cat = load_catalog()
-    gb200 = cat.accelerator("gb200")
-    # NVIDIA: GB200 NVL72 has up to 13.4 TB HBM3e, 576 TB/s and 130 TB/s of NVLink.
-    assert 72 * gb200.hbm_gb == pytest.approx(13_400, rel=0.01)
-    assert 72 * gb200.hbm_tb_per_s == pytest.approx(576, rel=0.01)
-    assert 72 * 2 * gb200.scaleup_gb_per_s / 1000 == pytest.approx(130, rel=0.01)
-    # Google: an Ironwood pod of 9,216 chips gives 42.5 EF FP8; a v6e pod 234.9 PF BF16.
-    iw = cat.accelerator("tpu-ironwood")
-    assert iw.scaleup_domain * iw.fp8_tflop_per_s / 1e6 == pytest.approx(42.5, rel=0.01)
-    v6e = cat.accelerator("tpu-v6e")
-    assert v6e.scaleup_domain * v6e.bf16_tflop_per_s / 1e3 == pytest.approx(234.9, rel=0.01)
-    # NVIDIA: DGX B200 holds 1,440 GB of GPU memory.
-    assert 8 * cat.accelerator("b200").hbm_gb == pytest.approx(1440)
+    path = Path(__file__).resolve().parents[2] / "scripts" / "validation_catalog.py"
+    spec = importlib.util.spec_from_file_location("validation_catalog", path)
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("validation_catalog", mod)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+VALIDATION = _validation()
+#: spec cases the catalog does not reproduce, with the reason; strict, so a fix shows.
+KNOWN_MISSES = {
+    "Trn2 UltraServer BF16": "AWS's instance table (10 PF per 16 chips) predates the chip "
+                             "page's 667 TFLOP/s; the catalog keeps the newer chip figure",
+}
+
+
+@pytest.mark.parametrize("case", [c for c in VALIDATION.CASES if c.kind == "spec"],
+                         ids=lambda c: c.name)
+def test_vendor_rack_and_pod_totals_are_reproduced(catalog, case, request):
+    if case.name in KNOWN_MISSES:
+        request.applymarker(pytest.mark.xfail(reason=KNOWN_MISSES[case.name], strict=True))
+    assert case.model(catalog) == pytest.approx(case.published, rel=case.tolerance)
+
+
+def test_deployment_cases_are_computed_and_reported(catalog):
+    results = VALIDATION.evaluate(catalog)
+    text = VALIDATION.markdown(results)
+    for r in results:
+        assert r["model"] > 0
+        assert r["case"].name in text
+    assert text.count("**miss**") == sum(not r["hit"] for r in results)
 
 
 def test_fabrics_are_priced_by_bandwidth(catalog):
