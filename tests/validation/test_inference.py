@@ -1,0 +1,49 @@
+"""Inference model vs published serving throughput (TensorRT-LLM max-throughput tables).
+
+Each fixed-length row runs through `gigawatt serve` in maximum-throughput mode; the rows and
+their sources are in tests/validation/data/inference.csv, and the same code
+(scripts/validation_inference.py) prints the table in docs/validation.md.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+_spec = importlib.util.spec_from_file_location(
+    "validation_inference", ROOT / "scripts" / "validation_inference.py")
+vi = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(vi)
+
+ROWS = vi.load_rows()
+FIXED = [r for r in ROWS if vi.is_fixed_length(r)]
+
+
+@pytest.mark.parametrize("row", FIXED, ids=[r["id"] for r in FIXED])
+def test_row_within_tolerance(row):
+    res = vi.predict(row)
+    assert abs(res["error"]) <= vi.ROW_TOLERANCE, (
+        f"{row['id']} ({row['source'][:60]}): predicted {res['predicted']:.0f} tokens/s, "
+        f"published {res['published']:.0f} ({res['error']:+.1%})")
+
+
+def test_mape_within_target():
+    results = [vi.predict(r) for r in FIXED]
+    assert len(results) == 24
+    assert vi.mape(results) <= vi.MAPE_TARGET
+
+
+def test_dataset_rows_are_reported_not_run():
+    not_run = [r for r in ROWS if not vi.is_fixed_length(r)]
+    assert {r["id"] for r in not_run} == {"mlperf41-h100-l2-70b", "mlperf41-h200-l2-70b",
+                                          "mlperf41-mi300x-l2-70b"}
+    text = vi.markdown([vi.predict(FIXED[0])], not_run)
+    assert "Not run" in text and "mlperf41-mi300x-l2-70b" in text
+
+
+def test_every_row_names_its_source():
+    assert all(r["source"].strip() for r in ROWS)
