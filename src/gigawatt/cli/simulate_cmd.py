@@ -1,0 +1,131 @@
+"""`gigawatt simulate`: failures, checkpoints, recovery, spares and power of a cluster."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from ..errors import InputFileError, ValidationError
+from . import app
+from .output import console, emit_json, fmt, table
+
+_RECOVERY = ("restart", "in-memory", "elastic")
+
+
+def _interval(text: str) -> float | str:
+    """``--checkpoint-interval-min``: a number of minutes or a policy name."""
+    try:
+        return float(text)
+    except ValueError:
+        return text
+
+
+def _read_plan(path: str) -> Any:
+    import json
+
+    p = Path(path)
+    f = p / "plan.json" if p.is_dir() else p
+    if not f.is_file():
+        raise InputFileError(f"no plan.json in '{path}' (write one with gigawatt plan --out "
+                             "DIR)", file=str(f))
+    try:
+        return json.loads(f.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InputFileError(f"not a JSON document: {exc}", file=str(f)) from None
+
+
+def _print(d: dict[str, Any]) -> None:
+    out = console()
+    lost = d["lost_gpu_hours_by_reason"]
+    out.print(table(f"simulate: {fmt(d['gpus'])} x {d['accelerator']}, {fmt(d['days'])} days, "
+                    f"recovery {d['recovery']}, seed {d['seed']}", ["figure", "value"], [
+        ["ettr", d["ettr"]], ["interruptions (unexpected / planned)",
+                              f"{d['interruptions']['unexpected']} / {d['interruptions']['planned']}"],
+        ["mtbf_h", d["mtbf_h"]], ["checkpoint interval_min", d["checkpoint"]["interval_min"]],
+        ["spare_nodes", d["spare_nodes"]], ["utilisation", d["utilisation"]],
+        ["energy_mwh", d["energy_mwh"]], ["peak_facility_power_mw", d["peak_facility_power_mw"]],
+        ["max_power_swing_mw", d["max_power_swing_mw"]], ["sim_wall_s", d["sim_wall_s"]]]))
+    out.print(table("lost GPU-hours by reason", ["reason", "gpu_hours"],
+                    [[k, v] for k, v in lost.items()] + [["total", d["lost_gpu_hours"]]]))
+    out.print(table("unexpected interruptions by cause", ["cause", "count"],
+                    sorted(d["interruptions"]["by_cause"].items(), key=lambda kv: -kv[1])))
+
+
+def _print_plan(d: dict[str, Any]) -> None:
+    out = console()
+    out.print(table("simulate --plan: clusters", ["phase", "site", "accelerator", "count",
+                                                  "ettr", "interruptions", "energy_mwh"],
+                    [[c["phase"], c["site"], c["accelerator"], c["count"], c["ettr"],
+                      c["interruptions"]["total"], c["energy_mwh"]] for c in d["clusters"]]))
+    out.print(table("site power", ["phase", "site", "peak_facility_power_mw", "limit_mw",
+                                   "hours_over_limit"],
+                    [[s["phase"], s["site"], s["peak_facility_power_mw"], s["limit_mw"],
+                      s["hours_over_limit"]] for s in d["site_power"]]))
+
+
+@app.command("simulate")
+def simulate(
+    gpus: int = typer.Option(None, "--gpus", help="Accelerators in the cluster (8 per node)."),
+    days: float = typer.Option(..., "--days", help="Simulated time, days."),
+    job_gpus: int = typer.Option(None, "--job-gpus", help="Accelerators of the training job "
+                                 "(default: all); the rest serve inference."),
+    checkpoint_interval_min: str = typer.Option("auto", "--checkpoint-interval-min",
+                                                help="Minutes of compute between checkpoints, "
+                                                "or auto (Daly's optimum) | young."),
+    restart_min: float = typer.Option(None, "--restart-min", help="Restart time after a "
+                                      "failure, minutes (default 8; in-memory 2)."),
+    recovery: str = typer.Option("restart", "--recovery", help="restart | in-memory | elastic."),
+    failure_rate: float = typer.Option(None, "--failure-rate", help="Unexpected failures per "
+                                       "1000 node-days, scaling the default mix (default 3.79, "
+                                       "Llama 3)."),
+    seed: int = typer.Option(0, "--seed", help="Seed; same seed, same result."),
+    accelerator: str = typer.Option("h100-sxm", "--accelerator", help="Catalog accelerator id."),
+    spare_nodes: str = typer.Option("auto", "--spare-nodes", help="Hot spare nodes, or auto."),
+    plan: str = typer.Option(None, "--plan", help="Simulate the clusters of a `gigawatt plan "
+                             "--out DIR` output (DIR or DIR/plan.json)."),
+    report: str = typer.Option(None, "--report", help="Write an HTML report with the time "
+                               "series to this folder."),
+    json: bool = typer.Option(False, "--json", help="Print one JSON document."),
+) -> None:
+    """Simulate failures, checkpoints, recovery, spares and power of a training cluster."""
+    from ..ops import simulate as run, simulate_plan
+
+    if recovery not in _RECOVERY:
+        raise ValidationError(f"--recovery {recovery!r} is not allowed; allowed: "
+                              f"{', '.join(_RECOVERY)}", field="--recovery")
+    spares: int | str = spare_nodes if spare_nodes == "auto" else _int(spare_nodes)
+    kw = dict(checkpoint_interval_min=_interval(checkpoint_interval_min),
+              restart_min=restart_min, recovery=recovery, failure_rate=failure_rate,
+              spare_nodes=spares)
+    if plan is not None:
+        if gpus is not None or job_gpus is not None:
+            raise ValidationError("--plan takes the cluster sizes from the plan; drop --gpus "
+                                  "and --job-gpus", field="--plan")
+        res = simulate_plan(_read_plan(plan), days, seed=seed, **kw)
+    else:
+        if gpus is None:
+            raise ValidationError("--gpus is required (or --plan DIR)", field="--gpus")
+        res = run(gpus, days, job_gpus=job_gpus, seed=seed, accelerator=accelerator, **kw)
+    doc = res.to_dict()
+    if report is not None:
+        from ..report.ops import write_ops_report
+
+        doc["report"] = str(write_ops_report(res, Path(report)))
+    if json:
+        emit_json(doc)
+    elif plan is not None:
+        _print_plan(doc)
+    else:
+        _print(doc)
+    if report is not None and not json:
+        console().print(f"report: {doc['report']}")
+
+
+def _int(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise ValidationError(f"--spare-nodes {text!r} is not allowed; allowed: a whole "
+                              "number >= 0 or auto", field="--spare-nodes") from None

@@ -1,0 +1,124 @@
+"""Report section of the operations simulator: plotly charts of its time series.
+
+``ops_section_html`` returns an HTML fragment (plotly.js not included) for a larger
+report; ``write_ops_report`` writes a self-contained ``simulate.html`` and the time series
+as ``simulate_timeseries.csv``, atomically.
+"""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+from typing import Any
+
+from .files import write_atomic
+
+
+def _power_figure(res: Any, title: str):
+    import plotly.graph_objects as go
+
+    s = res.series
+    days = s.time_h / 24.0
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(x=days, y=s.facility_power_mw, name="facility power (MW)",
+                             line={"shape": "hv"}))
+    fig.add_trace(go.Scatter(x=days, y=s.it_power_mw, name="IT power (MW)",
+                             line={"shape": "hv"}))
+    limit = res.inputs.get("power_limit_mw")
+    if limit:
+        fig.add_hline(y=limit, line_dash="dash", annotation_text="site limit")
+    fig.update_layout(title=f"{title}: power (mean per {s.step_h * 60:g}-minute bin)",
+                      xaxis_title="time (days)", yaxis_title="power (MW)", height=360)
+    return fig
+
+
+def _activity_figure(res: Any, title: str):
+    import plotly.graph_objects as go
+    from plotly.subplots import make_subplots
+
+    s = res.series
+    days = s.time_h / 24.0
+    fig = make_subplots(specs=[[{"secondary_y": True}]])
+    fig.add_trace(go.Scatter(x=days, y=s.job_activity, name="job running (fraction)",
+                             line={"shape": "hv"}), secondary_y=False)
+    fig.add_trace(go.Bar(x=days, y=s.interruptions, name="interruptions per bin",
+                         opacity=0.5), secondary_y=True)
+    fig.update_layout(title=f"{title}: training job activity and interruptions", height=360,
+                      xaxis_title="time (days)")
+    fig.update_yaxes(title_text="running fraction", range=[0, 1.05], secondary_y=False)
+    fig.update_yaxes(title_text="interruptions", secondary_y=True)
+    return fig
+
+
+def _spares_figure(res: Any, title: str):
+    import plotly.graph_objects as go
+
+    s = res.series
+    days = s.time_h / 24.0
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(x=days, y=s.spares_available, name="hot spares available (nodes)",
+                             line={"shape": "hv"}))
+    fig.add_trace(go.Scatter(x=days, y=s.nodes_in_repair, name="nodes in repair",
+                             line={"shape": "hv"}))
+    fig.update_layout(title=f"{title}: spares and repair pipeline", height=320,
+                      xaxis_title="time (days)", yaxis_title="nodes")
+    return fig
+
+
+def _lost_figure(res: Any, title: str):
+    import plotly.graph_objects as go
+
+    lost = res.lost_gpu_hours_by_reason
+    fig = go.Figure(go.Bar(x=list(lost), y=list(lost.values())))
+    fig.update_layout(title=f"{title}: lost GPU-hours by reason (ETTR {res.ettr:.3f})",
+                      yaxis_title="GPU-hours", height=320)
+    return fig
+
+
+def ops_figures(res: Any, title: str = "simulate") -> list:
+    """The charts of one simulation: power, job activity, spares, lost GPU-hours."""
+    return [f(res, title) for f in (_power_figure, _activity_figure, _spares_figure,
+                                    _lost_figure)]
+
+
+def _runs(res: Any) -> list[tuple[str, Any]]:
+    if hasattr(res, "clusters"):
+        return [(f"{c.phase} {c.site} {c.accelerator} x{c.count}", r) for c, r in res.clusters]
+    d = res.inputs
+    return [(f"{d['gpus']:,} x {d['accelerator']}, {d['recovery']}", res)]
+
+
+def ops_section_html(res: Any) -> str:
+    """An HTML section with the charts of a simulation (or of each cluster of a plan)."""
+    parts = ["<section id='operations'><h2>Operations</h2>"]
+    for title, r in _runs(res):
+        i = r.interruptions
+        parts.append(f"<h3>{html.escape(title)}</h3><p>ETTR {r.ettr:.3f}; "
+                     f"{i['unexpected']} unexpected and {i['planned']} planned interruptions;"
+                     f" {r.spare_nodes} hot spare nodes; energy {r.energy_mwh:,.0f} MWh.</p>")
+        parts += [fig.to_html(full_html=False, include_plotlyjs=False)
+                  for fig in ops_figures(r, title)]
+    parts.append("</section>")
+    return "\n".join(parts)
+
+
+def write_ops_report(res: Any, out_dir: Path) -> Path:
+    """Write ``simulate.html`` (self-contained) and ``simulate_timeseries.csv``."""
+    from plotly.offline import get_plotlyjs
+
+    out_dir = Path(out_dir)
+    frames = []
+    for title, r in _runs(res):
+        df = r.to_frame()
+        df.insert(0, "run", title)
+        frames.append(df)
+    import pandas as pd
+
+    write_atomic(out_dir / "simulate_timeseries.csv",
+                 pd.concat(frames).to_csv(index=False))
+    page = ("<!doctype html><html><head><meta charset='utf-8'><title>gigawatt simulate"
+            f"</title><script>{get_plotlyjs()}</script></head><body>"
+            f"{ops_section_html(res)}</body></html>")
+    path = out_dir / "simulate.html"
+    write_atomic(path, page)
+    return path
