@@ -5,6 +5,12 @@ per point of a grid of failure-rate factors spanning the scenario's distribution
 (P0.1..P99.9, geometric, with 1.0 included), with one fixed seed; each draw then
 interpolates the ETTR at its factor (linear in log factor, clamped at the ends). The
 curve is part of the model, so every executor and worker sees the same numbers.
+
+The job is the planner's reference training cluster (16,384 accelerators, on which MFU
+and so effective compute are defined), with the simulator's defaults (restart from
+storage, Daly-optimal checkpoint interval): ``goodput_exaflops`` counts the fleet as jobs
+of that size. One synchronous job over a whole 10^5..10^6-accelerator site would see
+far lower ETTR with these defaults (``gigawatt simulate`` shows it).
 """
 
 from __future__ import annotations
@@ -58,13 +64,12 @@ def ettr_curve(gpus: int, uncertainties: Sequence[Uncertainty], *, seed: int = 0
         return None, ""
     try:
         from ..ops import simulate
-        from ..ops.failures import load_failure_model
     except ImportError:
         return None, ("goodput left out: the operations simulator (gigawatt.ops.simulate) "
                       "is not available")
-    base = load_failure_model().per_1000_node_days
     grid = factor_grid(uncertainties)
-    values = [float(simulate(gpus, days, failure_rate=base * f, seed=seed).ettr) for f in grid]
+    values = [float(simulate(gpus, days, failure_multiplier=float(f), seed=seed).ettr)
+              for f in grid]
     return EttrCurve(tuple(map(float, grid)), tuple(values), int(gpus), float(days)), ""
 
 

@@ -17,6 +17,7 @@ import numpy as np
 
 from ..catalog import Catalog
 from ..plan.accounting import Decisions
+from ..plan.capability import REFERENCE_CLUSTER_GPUS
 from ..plan.inputs import PlanInputs
 from ..scenario import Scenario, Uncertainty
 from .goodput import EttrCurve, ettr_curve
@@ -138,7 +139,7 @@ def build_model(sc: Scenario, cat: Catalog, *, fixed_plan: bool = True, seed: in
     notes: list[str] = []
     curve = None
     if with_goodput:
-        curve, why = ettr_curve(_job_gpus(arrays), sc.uncertainties, seed=seed)
+        curve, why = ettr_curve(REFERENCE_CLUSTER_GPUS, sc.uncertainties, seed=seed)
         if why:
             notes.append(why)
     common = _common(sc, arrays, years, curve)
@@ -155,12 +156,6 @@ def _common(sc: Scenario, arrays: PlanArrays, years: Sequence[int],
     return {"uncertainties": tuple(sc.uncertainties), "years": tuple(years), "ettr": curve,
             "promise": dict(zip(names, map(float, neutral))),
             "last_phase_year": sc.phases[-1].end_year, "primary_outcome": primary}
-
-
-def _job_gpus(arrays: PlanArrays) -> int:
-    """The largest single-site fleet the plan builds (one job spans one site)."""
-    by_site = arrays.new.sum(axis=(0, 2))
-    return int(max(8, by_site.max() if by_site.size else 8))
 
 
 __all__ = ["FixedPlanModel", "ResolveModel", "build_model", "base_plan", "milestone_years"]

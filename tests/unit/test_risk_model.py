@@ -1,0 +1,162 @@
+"""Risk world model: drawn worlds applied to the planner's inputs, fixed-plan outcomes
+against the planner's own accounting, re-solve under a budget cut."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from gigawatt.plan.accounting import cost_by_year, fleet_rates
+from gigawatt.risk.model import ResolveModel, base_plan, build_model
+from gigawatt.risk.outcomes import evaluate, outcome_names, plan_arrays
+from gigawatt.risk.world import World, apply_world, split_delay, world_from_vector
+from gigawatt.scenario import parse_scenario
+
+SMALL = """
+id: risk-small
+name: Small risk test programme
+start_year: 2026
+end_year: 2030
+phases:
+  - {id: p1, start_year: 2026, end_year: 2027, budget_usd: 3.0e9}
+  - {id: p2, start_year: 2028, end_year: 2030, budget_usd: 6.0e9}
+sites:
+  - site: abilene-tx
+accelerators:
+  - accelerator: h100-sxm
+    available_from: 2026
+    supply_cap_by_year: {2026: 10000, 2027: 20000}
+  - accelerator: gb200
+    available_from: 2026
+    supply_cap_by_year: {2026: 5000, 2027: 20000, 2028: 40000}
+hbm_supply_gb_by_year:
+  sk-hynix: {2026: 3.0e6, 2027: 6.0e6, 2028: 8.0e6}
+uncertainties:
+  - {id: gb200-delay, kind: accelerator_delay_years, of: gb200, distribution: triangular,
+     min: 0, mode: 0.25, max: 1.5}
+  - {id: gb200-delay-2, kind: accelerator_delay_years, of: gb200, distribution: uniform,
+     min: 0, max: 0.5}
+  - {id: gb200-price, kind: accelerator_price_factor, of: gb200, distribution: lognormal,
+     median: 1.0, sigma: 0.15}
+  - {id: power-delay, kind: power_delay_years, of: abilene-tx, distribution: discrete,
+     values: [0, 0.5, 1], probs: [0.6, 0.3, 0.1]}
+  - {id: build, kind: construction_factor, distribution: uniform, min: 0.9, max: 1.4}
+  - {id: elec, kind: electricity_price_factor, distribution: triangular, min: 0.8,
+     mode: 1.0, max: 1.5}
+  - {id: mfu, kind: mfu_factor, distribution: triangular, min: 0.8, mode: 1.0, max: 1.05}
+  - {id: budget, kind: budget_factor, distribution: uniform, min: 0.5, max: 1.1}
+  - {id: fail, kind: failure_rate_factor, distribution: lognormal, median: 1.0, sigma: 0.4}
+  - {id: hbm, kind: hbm_supply_factor, of: sk-hynix, distribution: uniform, min: 0.5, max: 1.2}
+"""
+
+
+@pytest.fixture(scope="module")
+def small(catalog):
+    sc = parse_scenario(SMALL, catalog=catalog)
+    return sc, base_plan(sc, catalog)
+
+
+def test_world_from_vector_adds_delays_and_multiplies_factors(small):
+    sc, _ = small
+    x = np.array([0.5, 0.25, 1.2, 1.0, 1.1, 1.3, 0.9, 0.8, 2.0, 0.7])
+    w = world_from_vector(sc.uncertainties, x)
+    assert w.accelerator_delay_years == {"gb200": 0.75}
+    assert w.accelerator_price_factor == {"gb200": 1.2}
+    assert w.power_delay_years == {"abilene-tx": 1.0}
+    assert (w.construction_factor, w.mfu_factor, w.budget_factor) == (1.1, 0.9, 0.8)
+    assert w.failure_rate_factor == 2.0 and w.hbm_supply_factor == {"sk-hynix": 0.7}
+
+
+def test_neutral_world_reproduces_planner_accounting(small):
+    sc, (inputs, decisions) = small
+    arr = plan_arrays(inputs, decisions)
+    out = dict(zip(outcome_names((2028, 2030), False), evaluate(arr, World(), (2028, 2030))))
+    costs = cost_by_year(inputs, decisions)
+    rates = fleet_rates(inputs, decisions)
+    assert out["capex_usd"] == pytest.approx(costs.capex_usd.sum(), rel=1e-9)
+    assert out["total_cost_usd"] == pytest.approx(costs.capex_usd.sum() + costs.opex_usd.sum(),
+                                                  rel=1e-9)
+    for y in (2028, 2030):
+        assert out[f"effective_exaflops_{y}"] == pytest.approx(rates.effective_exaflops[y],
+                                                               rel=1e-9)
+    assert out["effective_exaflops_2030"] > 0
+    built = decisions.units[decisions.units.units > 0].year
+    assert out["full_capacity_year"] == built.max()
+
+
+def test_one_year_delay_shifts_compute_by_one_year(small):
+    _, (inputs, decisions) = small
+    arr = plan_arrays(inputs, decisions)
+    years = tuple(range(2027, 2031))
+    on_time = evaluate(arr, World(), years)
+    late = World(accelerator_delay_years={a: 1.0 for a in arr.accelerators})
+    shifted = evaluate(arr, late, years)
+    k = outcome_names(years, False).index("effective_exaflops_2027")
+    # with no installed base, the late fleet in year Y is the on-time fleet of Y - 1
+    assert shifted[k + 1:k + 4] == pytest.approx(on_time[k:k + 3], rel=1e-9)
+    assert shifted[3] == on_time[3] + 1.0  # full capacity one year later
+    # a half-year delay phases batches in: between on-time and one year late
+    half = evaluate(arr, World(accelerator_delay_years={a: 0.5 for a in arr.accelerators}),
+                    years)
+    assert np.all(half[k:] <= on_time[k:] + 1e-9) and np.all(half[k:] >= shifted[k:] - 1e-9)
+
+
+def test_price_and_critical_path(small):
+    _, (inputs, decisions) = small
+    arr = plan_arrays(inputs, decisions)
+    base = evaluate(arr, World(), (2030,))
+    gb = arr.accelerators.index("gb200")
+    gb_capex = float((arr.new[..., gb] * arr.capex_usd_per_accelerator[gb]).sum())
+    dear = evaluate(arr, World(accelerator_price_factor={"gb200": 1.25}), (2030,))
+    assert dear[1] - base[1] == pytest.approx(0.25 * gb_capex, rel=1e-9)
+    # the longest path wins: power 0.3 y late and chips 0.8 y late == chips 0.8 y late
+    both = World(accelerator_delay_years={a: 0.8 for a in arr.accelerators},
+                 power_delay_years={"abilene-tx": 0.3})
+    chips = World(accelerator_delay_years={a: 0.8 for a in arr.accelerators})
+    assert evaluate(arr, both, (2030,)).tobytes() == evaluate(arr, chips, (2030,)).tobytes()
+
+
+def test_apply_world_whole_years_to_inputs_fraction_left(small):
+    _, (inputs, _) = small
+    w = World(accelerator_delay_years={"gb200": 1.4}, power_delay_years={"abilene-tx": 2.0},
+              budget_factor=0.5, accelerator_price_factor={"gb200": 1.2}, mfu_factor=0.9)
+    new, residual = apply_world(inputs, w)
+    assert new.accelerators.loc["gb200", "available_from"] == \
+        inputs.accelerators.loc["gb200", "available_from"] + 1
+    assert new.supply_cap.loc[2027, "gb200"] == inputs.supply_cap.loc[2026, "gb200"]
+    assert new.supply_cap.loc[2026, "gb200"] == 0
+    assert list(new.site_power_mw["abilene-tx"].iloc[:2]) == [0.0, 0.0]
+    assert new.phases.budget_usd.sum() == pytest.approx(0.5 * inputs.phases.budget_usd.sum())
+    assert new.accelerators.loc["gb200", "capex_usd_per_accelerator"] == pytest.approx(
+        1.2 * inputs.accelerators.loc["gb200", "capex_usd_per_accelerator"])
+    assert residual.accelerator_delay_years["gb200"] == pytest.approx(0.4)
+    assert residual.power_delay_years["abilene-tx"] == 0.0
+    assert inputs.phases.budget_usd.sum() == 9.0e9  # the original is untouched
+    assert split_delay(-0.5) == (0, 0.0)
+
+
+def test_resolve_adapts_to_a_budget_cut_fixed_plan_does_not(small, catalog):
+    sc, base = small
+    fixed, _ = build_model(sc, catalog, fixed_plan=True, base=base, with_goodput=False)
+    resolve, _ = build_model(sc, catalog, fixed_plan=False, base=base, with_goodput=False)
+    assert isinstance(resolve, ResolveModel)
+    med = np.array([0, 0, 1, 0, 1, 1, 1, 1, 1, 1], dtype=float)
+    cut = med.copy()
+    cut[7] = 0.5  # budget halved
+    margin = fixed.outcome_names.index("budget_margin_usd")
+    assert fixed.evaluate(cut)[margin] < 0 < fixed.evaluate(med)[margin]
+    assert resolve.evaluate(cut)[margin] >= -1e-6 * sc.budget_usd
+
+
+def test_goodput_falls_with_failure_rate(small, catalog):
+    sc, base = small
+    model, notes = build_model(sc, catalog, fixed_plan=True, base=base)
+    assert model.ettr is not None, notes
+    k = model.outcome_names.index("goodput_ettr")
+    x = np.array([0, 0, 1, 0, 1, 1, 1, 1, 1, 1], dtype=float)
+    worse = x.copy()
+    worse[8] = 3.0
+    assert 0 < model.evaluate(worse)[k] < model.evaluate(x)[k] <= 1
+    assert dataclasses.is_dataclass(model.ettr)
