@@ -34,6 +34,17 @@ def test_json_with_demand(cli):
     assert d["usd_per_million_output_tokens"] > 0
 
 
+def test_demand_without_accelerator_ranks_all(cli, catalog):
+    r = cli("serve", "--demand", "chatgpt-chat", "--json")
+    assert r.code == 0, r.stderr
+    opts = r.json()["options"]
+    assert {o["accelerator"] for o in opts} == set(catalog.accelerators)
+    costs = [o["usd_per_million_output_tokens"] for o in opts if o["feasible"]]
+    assert costs == sorted(costs)
+    table = cli("serve", "--demand", "chatgpt-chat")
+    assert table.code == 0 and "USD per M tokens" in table.stdout
+
+
 def test_json_with_rate(cli):
     d = cli(*BASE, "--rate", "50", "--json").json()
     assert d["accelerators"] >= 1 and d["usd_per_million_output_tokens"] > 0
@@ -70,6 +81,11 @@ def test_bad_input_exit_2_one_line(cli, args, needle):
     r = cli(*argv, *args)
     assert r.code == 2
     assert needle in r.stderr and "Traceback" not in r.stderr
+
+
+def test_missing_accelerator_without_demand(cli):
+    r = cli("serve", "--model", "llama-3.1-8b", "--prompt-tokens", "5", "--output-tokens", "5")
+    assert r.code == 2 and "accelerator is required" in r.stderr
 
 
 def test_missing_lengths_without_demand(cli):

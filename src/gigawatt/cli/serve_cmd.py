@@ -73,7 +73,9 @@ def _print(est, sized) -> None:
 @app.command("serve")
 def serve(
     model: Optional[str] = typer.Option(None, "--model", help="LLM id (catalog models)."),
-    accelerator: str = typer.Option(..., "--accelerator", help="Accelerator id."),
+    accelerator: Optional[str] = typer.Option(None, "--accelerator", help="Accelerator id "
+                                              "(with --demand/--rate and no --accelerator: "
+                                              "every accelerator, ranked by cost)."),
     gpus: Optional[int] = typer.Option(None, "--gpus", min=1, help="GPUs in the group "
                                        "(a multiple of the replica size)."),
     tp: Optional[int] = typer.Option(None, "--tp", min=1, help="Tensor-parallel degree "
@@ -111,6 +113,10 @@ def serve(
         output_tokens = output_tokens or dem.output_tokens
         ttft_slo = ttft_slo if ttft_slo is not None else dem.ttft_slo_s
         tpot_slo = tpot_slo if tpot_slo is not None else dem.tpot_slo_s
+    if accelerator is None and dem is not None:
+        _ranked(cat, dem, site, life_years, precision, json)
+        return
+    accelerator = _required("accelerator", accelerator)
     args = {"gpus": gpus, "tp": tp, "ep": ep if ep is not None else (1 if batch else None),
             "precision": precision, "batch": batch, "ttft": ttft_slo, "tpot": tpot_slo,
             "prompt": _required("prompt_tokens", prompt_tokens),
@@ -132,6 +138,24 @@ def serve(
         emit_json(out)
         return
     _print(est, sized)
+
+
+def _ranked(cat, dem, site, life_years: float, precision: str, as_json: bool) -> None:
+    """Size the demand on every catalog accelerator, cheapest first."""
+    from ..perf.serving_sizing import size_serving
+
+    sz = size_serving(dem, site=site, catalog=cat, life_years=life_years, precision=precision)
+    if as_json:
+        emit_json(sz.to_dict())
+        return
+    rows = [[o.accelerator, o.accelerators, o.racks, o.it_power_mw, o.facility_power_mw,
+             o.output_tokens_per_s_per_gpu, o.tpot_s, o.usd_per_million_output_tokens,
+             "" if o.feasible else (o.reason or "").split(":")[0]] for o in sz.options]
+    console().print(table(
+        f"{dem.id}: {dem.model}, {dem.prompt_tokens}+{dem.output_tokens} tokens, peak "
+        f"{sz.peak_output_tokens_per_s:,.0f} output tokens/s",
+        ["accelerator", "accelerators", "racks", "IT MW", "facility MW", "tok/s per GPU",
+         "TPOT s", "USD per M tokens", "why not"], rows))
 
 
 def _write_plot(path: Path, cat, model, accelerator, a: dict[str, Any], est) -> None:

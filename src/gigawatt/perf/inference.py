@@ -213,15 +213,17 @@ def _no_fit(ctx: _Ctx, plans: list[tuple]) -> PlanError:
                               ctx.output_tokens, ctx.stack), p) for p in plans]
     mem, best = min(mems, key=lambda mp: mp[0].weights_bytes)
     need = ctx.shape.total_params
+    order = ["bf16", "fp8", "fp4"]
+    lower = order[order.index(ctx.precision) + 1:]
+    smaller = f"a smaller precision ({'/'.join(lower)}), " if lower else ""
     return PlanError(
         f"{ctx.model_id} ({need / 1e9:.0f}B parameters, {ctx.precision}) does not fit on "
         f"{ctx.acc.id}: with tp={best[0]}, ep={best[1]} each GPU needs "
         f"{mem.weights_bytes / 1e9:.1f} GB of weights plus "
         f"{(ctx.prompt_tokens + ctx.output_tokens) * mem.kv_bytes_per_token / 1e9:.2f} GB "
         f"of KV cache per sequence, of {ctx.acc.hbm_gb:g} GB HBM "
-        f"({ctx.stack.runtime_reserve_gb:g} GB reserved); try a smaller precision "
-        f"(fp8/fp4), shorter sequences, more GPUs per replica, or an accelerator with more "
-        f"HBM", field="model")
+        f"({ctx.stack.runtime_reserve_gb:g} GB reserved); try {smaller}shorter sequences, "
+        f"more GPUs per replica, or an accelerator with more HBM", field="model")
 
 
 def estimate_serving(model, accelerator, *, gpus: int | None = None, tp: int | None = None,
