@@ -112,6 +112,10 @@ def evaluate(cat: Catalog | None = None) -> list[dict]:
     return out
 
 
+def _fmt(x: float) -> str:
+    return f"{x:,.0f}" if abs(x) >= 1e4 else f"{x:,.4g}"
+
+
 def markdown(results: list[dict]) -> str:
     """The validation section as markdown."""
     lines = ["## Catalog", "",
@@ -123,8 +127,8 @@ def markdown(results: list[dict]) -> str:
              "| --- | --- | ---: | ---: | ---: | ---: | --- | --- |"]
     for r in results:
         c = r["case"]
-        lines.append(f"| {c.name} | {c.kind} | {c.published:,.4g} {c.unit} | "
-                     f"{r['model']:,.4g} {c.unit} | {r['error']:+.1%} | "
+        lines.append(f"| {c.name} | {c.kind} | {_fmt(c.published)} {c.unit} | "
+                     f"{_fmt(r['model'])} {c.unit} | {r['error']:+.1%} | "
                      f"±{c.tolerance:.1%} | {'hit' if r['hit'] else '**miss**'} | {c.source} |")
     hits = sum(r["hit"] for r in results)
     lines += ["", f"{hits} of {len(results)} cases within tolerance."]
