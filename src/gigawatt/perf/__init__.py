@@ -18,6 +18,12 @@ _EXPORTS: dict[str, str] = {
     "estimate_serving": "inference",
     "max_throughput": "inference",
     "size_serving": "inference",
+    "serving_frontier": "inference",
+    "ServingEstimate": "inference",
+    "ServingFrontier": "inference",
+    "ServingSizing": "serving_sizing",
+    "ServingDemand": "serving_sizing",
+    "demand_from_rate": "serving_sizing",
 }
 
 
