@@ -78,20 +78,24 @@ def layer_activation_bytes(spec: ModelSpec, tokens: Any, tp: Any, sp: Any,
 
 
 def stored_activation_bytes(spec: ModelSpec, tokens: Any, tp: Any, sp: Any, recompute: Any,
-                            unfused_attn: bool) -> np.ndarray:
+                            unfused_attn: bool, fraction: Any = 1.0) -> np.ndarray:
     """Activations one layer keeps between forward and backward, bytes, by recompute mode
-    (0 none, 1 selective: drops the softmax/attention terms, 2 full: keeps the input)."""
+    (0 none, 1 selective: drops the softmax/attention terms, 2 full: keeps the input, on
+    ``fraction`` of the layers; the others keep everything)."""
     full = layer_activation_bytes(spec, tokens, tp, sp, unfused_attn)
     tp = np.asarray(tp, dtype=float)
     softmax = (5.0 * spec.heads * spec.seq_len if unfused_attn else 0.0) / tp
     selective = full - np.asarray(tokens, dtype=float) * softmax
     layer_input = 2.0 * np.asarray(tokens, dtype=float) * spec.hidden / np.where(sp, tp, 1.0)
     rc = np.asarray(recompute)
-    return np.where(rc == 2, layer_input, np.where(rc == 1, selective, full))
+    frac = np.asarray(fraction, dtype=float)
+    return np.where(rc == 2, frac * layer_input + (1 - frac) * full,
+                    np.where(rc == 1, selective, full))
 
 
 def activation_bytes(spec: ModelSpec, tokens: Any, tp: Any, pp: Any, vp: Any, sp: Any,
-                     recompute: Any, unfused_attn: bool, microbatches: Any) -> np.ndarray:
+                     recompute: Any, unfused_attn: bool, microbatches: Any,
+                     fraction: Any = 1.0) -> np.ndarray:
     """Activations of the first pipeline stage at its 1F1B peak, bytes.
 
     That stage holds ``min(pp, microbatches)`` micro-batches in flight (x ``1 + (pp-1)/(pp*vp)`` with
@@ -102,7 +106,7 @@ def activation_bytes(spec: ModelSpec, tokens: Any, tp: Any, pp: Any, vp: Any, sp
     layers = np.ceil(spec.layers / pp)
     in_flight = np.minimum(pp, np.asarray(microbatches, dtype=float)) * np.where(
         vp > 1, 1 + (pp - 1) / (pp * vp), 1.0)
-    stored = stored_activation_bytes(spec, tokens, tp, sp, recompute, unfused_attn)
+    stored = stored_activation_bytes(spec, tokens, tp, sp, recompute, unfused_attn, fraction)
     working = np.where(np.asarray(recompute) > 0,
                        layer_activation_bytes(spec, tokens, tp, sp, unfused_attn), 0.0)
     logits = np.where(pp > 1, 0.0, 4.0 * np.asarray(tokens, dtype=float) * spec.vocab

@@ -20,6 +20,8 @@ CANDIDATES: dict[str, tuple[int, ...]] = {
     "recompute": (0, 1, 2),
     "zero": (0, 1, 2, 3),
 }
+#: fractions of each stage's layers fully recomputed (Megatron --recompute-num-layers)
+RECOMPUTE_FRACTIONS = (0.25, 0.5, 0.75, 1.0)
 #: tokens per global batch per accelerator when the batch is not given
 DEFAULT_BATCH_TOKENS_PER_GPU = 2048
 
@@ -54,11 +56,26 @@ def _grid(c: dict[str, list[int]]) -> dict[str, np.ndarray]:
     return {k: a.ravel() for k, a in zip(keys, mesh)}
 
 
+def _recompute_pairs(modes: list[int], fixed: dict[str, Any]) -> list[tuple[int, float]]:
+    """(mode, fraction of layers fully recomputed) combinations: a given ``full`` means
+    every layer unless ``recompute_fraction`` says otherwise; a searched one tries
+    partial recomputation too."""
+    frac = fixed.get("recompute_fraction")
+    if frac is not None:
+        fracs: tuple[float, ...] = (float(frac),)
+    elif fixed.get("recompute") is not None:
+        fracs = (1.0,)
+    else:
+        fracs = RECOMPUTE_FRACTIONS
+    return [(m, 0.0) for m in modes if m != 2] + ([(2, f) for f in fracs] if 2 in modes
+                                                  else [])
+
+
 def enumerate_plans(spec: ModelSpec, gpus: int, domain: int, fixed: dict[str, Any],
                     ) -> tuple[dict[str, np.ndarray], dict[str, int], int]:
     """Every combination of the searched fields, filtered by divisibility.
 
-    Returns the surviving plans (arrays ``tp pp dp vp cp ep mb gb rc zero sp``), the
+    Returns the surviving plans (arrays ``tp pp dp vp cp ep mb gb rc rf zero sp``), the
     number of combinations rejected per reason, and the number of combinations
     considered.
     """
@@ -76,13 +93,16 @@ def enumerate_plans(spec: ModelSpec, gpus: int, domain: int, fixed: dict[str, An
     ok &= (dp % ep == 0) & (ep <= np.maximum(dp, 1))
     if spec.is_moe:
         ok &= spec.experts % ep == 0
-    rest = len(c["microbatch"]) * len(c["recompute"]) * len(c["zero"])
+    pairs = _recompute_pairs(c["recompute"], fixed)
+    rest = len(c["microbatch"]) * len(pairs) * len(c["zero"])
     rejected = {"divisibility": int((~ok).sum()) * rest, "bubble": 0, "batch": 0}
     shape = {k: v[ok] for k, v in {**shape, "dp": dp}.items()}
     tail = _grid({"i": list(range(len(shape["tp"]))), "mb": c["microbatch"],
-                  "rc": c["recompute"], "zero": c["zero"]})
+                  "pair": list(range(len(pairs))), "zero": c["zero"]})
     p = {k: v[tail["i"]] for k, v in shape.items()}
-    p.update(mb=tail["mb"], rc=tail["rc"], zero=tail["zero"])
+    rc_rf = np.asarray(pairs, dtype=float)[tail["pair"]]
+    p.update(mb=tail["mb"], rc=rc_rf[:, 0].astype(np.int64), rf=rc_rf[:, 1],
+             zero=tail["zero"])
     considered = int(ok.size) * rest
     gb_fixed = fixed.get("global_batch")
     per_step = p["dp"] * p["mb"]

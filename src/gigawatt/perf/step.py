@@ -110,6 +110,7 @@ def _softmax_s(spec: ModelSpec, hw: Hardware, T, tp, unfused: bool) -> np.ndarra
 def _layer_times(spec: ModelSpec, hw: Hardware, p: dict, moe: bool, unfused: bool) -> dict:
     """Per-layer, per-micro-batch times (s) of compute and TP / EP / CP communication."""
     tp, cp, ep, mb, sp, rc = p["tp"], p["cp"], p["ep"], p["mb"], p["sp"], p["rc"]
+    full = np.where(rc == 2, p["rf"], 0.0)          # fraction of layers fully recomputed
     T = mb * spec.seq_len / cp
     gemm = _layer_gemm_s(spec, hw, T, tp, ep, moe)
     attn = _attention_s(spec, hw, mb, tp, cp, unfused)
@@ -118,18 +119,18 @@ def _layer_times(spec: ModelSpec, hw: Hardware, p: dict, moe: bool, unfused: boo
     # selective recomputation repeats the attention core (unfused kernels); a fused
     # kernel never stores the score matrix and recomputes it inside its backward (2.5x)
     selective = attn + _softmax_s(spec, hw, T, tp, unfused) if unfused else 0.0
-    recompute = np.where(rc == 2, fwd, np.where(rc == 1, selective, 0.0))
+    recompute = full * fwd + np.where(rc == 1, selective, 0.0)
     if not unfused:
         recompute = recompute + 0.5 * attn
     bw, lat = _bw(tp, hw)
     tp_one = col.all_reduce_s(T * spec.hidden * ACT_BYTES, tp, bw, lat)
-    n_tp = 4 + np.where(rc == 2, 2, 0)            # 2 fwd + 2 bwd (+2 recomputed fwd)
+    n_tp = 4 + 2 * full                           # 2 fwd + 2 bwd (+2 recomputed fwd)
     out = {"compute": 3 * fwd + recompute, "tp_comm": n_tp * tp_one,
            "ep_comm": np.zeros_like(T), "cp_comm": np.zeros_like(T)}
     if moe:
         bw_e, lat_e = _bw(tp * ep, hw)
         a2a = col.all_to_all_s(T * spec.top_k * spec.hidden * ACT_BYTES / tp, ep, bw_e, lat_e)
-        out["ep_comm"] = (4 + np.where(rc == 2, 2, 0)) * a2a
+        out["ep_comm"] = (4 + 2 * full) * a2a
     bw_c, lat_c = _bw(tp * cp, hw)
     kv = 2.0 * mb * spec.seq_len * spec.kv_dim / np.minimum(tp, spec.kv_heads) * ACT_BYTES
     cp_fwd = col.all_gather_s(kv, cp, bw_c, lat_c)
@@ -181,7 +182,8 @@ def evaluate(spec: ModelSpec, hw: Hardware, p: dict, *, unfused_attn: bool = Fal
     spec, hw : ModelSpec, Hardware
         The model and the accelerator.
     p : dict of numpy arrays
-        ``tp pp dp vp cp ep mb gb rc zero sp`` (``rc``: 0 none, 1 selective, 2 full).
+        ``tp pp dp vp cp ep mb gb rc rf zero sp`` (``rc``: 0 none, 1 selective, 2 full;
+        ``rf``: fraction of layers fully recomputed when ``rc`` is 2).
     unfused_attn : bool
         Attention as unfused batched GEMMs + softmax (Megatron 2021-22) instead of a fused
         causal kernel.
@@ -219,7 +221,8 @@ def evaluate(spec: ModelSpec, hw: Hardware, p: dict, *, unfused_attn: bool = Fal
     breakdown["optimizer"] = opt_s
     step = sum(breakdown.values())
     states = mem.state_bytes(params, dp, p["ep"], p["zero"])
-    acts = mem.activation_bytes(spec, T, tp, pp, vp, p["sp"], p["rc"], unfused_attn, m)
+    acts = mem.activation_bytes(spec, T, tp, pp, vp, p["sp"], p["rc"], unfused_attn, m,
+                                p["rf"])
     gathered = np.where(p["zero"] >= 3, 2 * local / layers * mem.WEIGHT_BYTES, 0.0)
     memory = {**states, "activations": acts, "buffers": gathered}
     total = sum(memory.values())

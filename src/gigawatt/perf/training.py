@@ -27,7 +27,7 @@ ZERO_STAGES = (0, 1, 2, 3)
 AMORTISATION_YEARS = 5.0
 ELECTRICITY_REGION = "us-average"
 PLAN_FIELDS = ("tp", "pp", "dp", "vp", "cp", "ep", "microbatch", "global_batch",
-               "recompute", "zero", "sp")
+               "recompute", "recompute_fraction", "zero", "sp")
 _SHORT = {"microbatch": "mb", "global_batch": "gb", "recompute": "rc"}
 
 
@@ -186,6 +186,12 @@ def _fixed_fields(fixed: dict[str, Any]) -> dict[str, Any]:
             raise ValidationError(f"recompute '{rc}' is not allowed; allowed: "
                                   f"{', '.join(RECOMPUTE)}", field="recompute")
         out["recompute"] = RECOMPUTE[rc]
+    frac = out.get("recompute_fraction")
+    if frac is not None and out.get("recompute") in (0, 1) and frac == 0:
+        out["recompute_fraction"] = frac = None     # "none"/"selective" recompute no layers
+    if frac is not None and not (isinstance(frac, (int, float)) and 0 < frac <= 1):
+        raise ValidationError(f"recompute_fraction = {frac!r} is out of range; allowed: "
+                              "> 0 and <= 1", field="recompute_fraction")
     if out.get("attention") not in (None, "flash", "unfused"):
         raise ValidationError(f"attention '{out['attention']}' is not allowed; allowed: "
                               "flash, unfused", field="attention")
@@ -200,6 +206,7 @@ def _plan_dict(p: dict[str, np.ndarray], i: int, precision: str, seq_len: int,
             "vp": int(p["vp"][i]), "cp": int(p["cp"][i]), "ep": int(p["ep"][i]),
             "microbatch": int(p["mb"][i]), "global_batch": int(p["gb"][i]),
             "seq_len": seq_len, "recompute": RECOMPUTE_NAMES[int(p["rc"][i])],
+            "recompute_fraction": float(p["rf"][i]),
             "zero": int(p["zero"][i]), "sp": bool(p["sp"][i]), "precision": precision,
             "attention": opts["attention"], "overlap_dp": opts["overlap_dp"]}
 
@@ -210,7 +217,7 @@ def _flops(spec: ModelSpec, p: dict[str, np.ndarray], res: dict, gpus: int,
     tokens = p["gb"] * spec.seq_len
     model = spec.model_flop_per_token() * tokens
     extra = np.select([p["rc"] == 2, p["rc"] == 1],
-                      [spec.recompute_flop_per_token("full"),
+                      [p["rf"] * spec.recompute_flop_per_token("full"),
                        spec.recompute_flop_per_token("selective") if unfused else 0.0], 0.0)
     denom = res["step_time_s"] * gpus * 1e12
     return model / denom, (model + extra * tokens) / denom
