@@ -226,6 +226,14 @@ def test_site_power_grows_and_uses_known_sources(catalog, site_id):
     assert site.cooling in catalog.table("coolings")
 
 
+def test_announced_sites_have_land_for_their_power(catalog):
+    # The facility's land per MW must not make an announced campus infeasible by itself.
+    per_mw = catalog.get("facilities", "ai-hall").land_m2_per_mw
+    for site in rows(catalog, "sites"):
+        peak_mw = max(site.power_mw_by_year.values())
+        assert per_mw * peak_mw <= site.land_m2, site.id
+
+
 def test_stargate_abilene_reaches_the_announced_1_2_gw(catalog):
     abilene = catalog.site("abilene-tx")
     assert abilene.power_mw_in(2026) == pytest.approx(1200)
