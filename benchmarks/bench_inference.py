@@ -36,7 +36,7 @@ def main() -> None:
     cat = gw.load_catalog()
     shape = model_shape(cat.model("llama-3.1-8b"))
     acc, stack = cat.accelerator("h100-sxm"), serving_stack()
-    mem = core.plan_memory(shape, acc, 1, 1, "fp8", 128, 128, stack)
+    mem = core.plan_memory(shape, acc, 1, 1, "fp8", core.Lengths.fixed(128, 128), stack)
     batch = np.arange(1, 1_000_001, dtype=float)
     t = best_of(lambda: core.decode_step_s(shape, acc, 1, 1, "fp8", 192.0, batch, stack, mem))
     print(f"decode-step model, 10^6 batch points: {t * 1e3:.1f} ms "

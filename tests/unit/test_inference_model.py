@@ -20,6 +20,7 @@ MIXTRAL = LLMArchitecture(layers=32, hidden=4096, heads=32, kv_heads=8, ffn_hidd
                           vocab=32000, seq_len=32768, activation="swiglu",
                           moe=MoE(experts=8, top_k=2, expert_ffn_hidden=14336))
 STACK = serving_stack()
+L = core.Lengths.fixed
 
 
 def test_dense_parameter_counts_match_published_sizes():
@@ -38,23 +39,23 @@ def test_moe_total_and_active_parameters():
 def test_kv_cache_bytes_per_token(catalog):
     acc = catalog.accelerator("h100-sxm")
     shape = model_shape(LLAMA_8B)
-    fp8 = core.plan_memory(shape, acc, 1, 1, "fp8", 128, 128, STACK)
-    bf16 = core.plan_memory(shape, acc, 1, 1, "bf16", 128, 128, STACK)
+    fp8 = core.plan_memory(shape, acc, 1, 1, "fp8", L(128, 128), STACK)
+    bf16 = core.plan_memory(shape, acc, 1, 1, "bf16", L(128, 128), STACK)
     assert fp8.kv_bytes_per_token == 2 * 32 * 8 * 128 * 1
     assert bf16.kv_bytes_per_token == 2 * fp8.kv_bytes_per_token
     # TP shards KV heads; beyond the KV heads they are replicated
-    tp8 = core.plan_memory(shape, acc, 8, 1, "fp8", 128, 128, STACK)
+    tp8 = core.plan_memory(shape, acc, 8, 1, "fp8", L(128, 128), STACK)
     assert tp8.kv_bytes_per_token == fp8.kv_bytes_per_token / 8
 
 
 def test_max_batch_follows_hbm_and_sequence_length(catalog):
     shape = model_shape(LLAMA_70B)
     h100, h200 = catalog.accelerator("h100-sxm"), catalog.accelerator("h200")
-    short = core.plan_memory(shape, h200, 1, 1, "fp8", 1000, 1000, STACK).max_batch
-    long = core.plan_memory(shape, h200, 1, 1, "fp8", 20000, 2000, STACK).max_batch
+    short = core.plan_memory(shape, h200, 1, 1, "fp8", L(1000, 1000), STACK).max_batch
+    long = core.plan_memory(shape, h200, 1, 1, "fp8", L(20000, 2000), STACK).max_batch
     assert short > 5 * long > 0
-    assert core.plan_memory(shape, h100, 1, 1, "fp8", 1000, 1000, STACK).max_batch < short
-    assert core.plan_memory(shape, h100, 2, 1, "fp8", 1000, 1000, STACK).max_batch > 0
+    assert core.plan_memory(shape, h100, 1, 1, "fp8", L(1000, 1000), STACK).max_batch < short
+    assert core.plan_memory(shape, h100, 2, 1, "fp8", L(1000, 1000), STACK).max_batch > 0
 
 
 def test_decode_step_grows_with_batch_and_throughput_saturates(catalog):
@@ -171,7 +172,7 @@ def test_fp4_beats_fp8_where_fp4_is_native(catalog):
 def test_moe_reads_fewer_expert_weights_at_small_batch(catalog):
     shape = model_shape(MIXTRAL)
     acc = catalog.accelerator("h100-sxm")
-    mem = core.plan_memory(shape, acc, 2, 2, "fp8", 500, 500, STACK)
+    mem = core.plan_memory(shape, acc, 2, 2, "fp8", L(500, 500), STACK)
     one = core.decode_step_s(shape, acc, 2, 2, "fp8", 750, np.array([1.0]), STACK, mem)
     assert mem.fits
     # batch 1 touches 2 of 8 experts: far less than streaming all weights
@@ -190,6 +191,26 @@ def test_disaggregation_cuts_tpot_and_charges_prefill_gpus(catalog):
     assert dis.tpot_s < agg.tpot_s
     # the decode replica alone would give batch / step; prefill GPUs dilute it per GPU
     assert dis.output_tokens_per_s_per_gpu < 64 / dis.step_time_s
+
+
+def test_length_samples_use_means_and_second_moments(catalog):
+    kw = dict(tp=1, catalog=catalog)
+    fixed = max_throughput(LLAMA_8B, "h100-sxm", prompt_tokens=1000, output_tokens=300, **kw)
+    same = max_throughput(LLAMA_8B, "h100-sxm", prompt_tokens=[1000, 1000],
+                          output_tokens=[300, 300], **kw)
+    assert same.output_tokens_per_s_per_gpu == pytest.approx(fixed.output_tokens_per_s_per_gpu)
+    # same means, spread prompts: the quadratic prefill term makes it slower
+    spread = max_throughput(LLAMA_8B, "h100-sxm", prompt_tokens=[100, 1900],
+                            output_tokens=[300, 300], **kw)
+    assert spread.prompt_tokens == 1000 and spread.max_batch == fixed.max_batch
+    assert spread.output_tokens_per_s_per_gpu < fixed.output_tokens_per_s_per_gpu
+    lengths = core.Lengths.samples(np.array([100, 300]), np.array([10, 30]))
+    assert lengths.decode_context_tokens == pytest.approx((10 * 105 + 30 * 315) / 40)
+    with pytest.raises(ValidationError, match="pair up"):
+        max_throughput(LLAMA_8B, "h100-sxm", prompt_tokens=[1, 2, 3], output_tokens=[1, 2],
+                       **kw)
+    with pytest.raises(ValidationError, match="integer >= 1"):
+        max_throughput(LLAMA_8B, "h100-sxm", prompt_tokens=[10, 0], output_tokens=5, **kw)
 
 
 def test_every_catalog_accelerator_serves_or_raises_plan_error(catalog):

@@ -32,7 +32,8 @@ class ServingEstimate:
     """One serving operating point (units in field names).
 
     ``plan`` holds tp, ep, replica_gpus, replicas, gpus, precision, stack and
-    disaggregated. Throughputs count output tokens; ``batch`` and ``max_batch`` are
+    disaggregated. ``prompt_tokens`` and ``output_tokens`` are per request (means when
+    the workload was given as samples). Throughputs count output tokens; ``batch`` and ``max_batch`` are
     concurrent sequences per model replica. ``kv_cache_gb`` is the KV cache one GPU holds
     at this batch; ``weights_gb_per_gpu`` its share of the weights.
     """
@@ -40,8 +41,8 @@ class ServingEstimate:
     model: str
     accelerator: str
     plan: dict[str, Any]
-    prompt_tokens: int
-    output_tokens: int
+    prompt_tokens: float
+    output_tokens: float
     output_tokens_per_s: float
     output_tokens_per_s_per_gpu: float
     output_tokens_per_s_per_mw: float
@@ -96,8 +97,7 @@ class _Ctx:
     shape: ModelShape
     acc: Accelerator
     precision: str
-    prompt_tokens: int
-    output_tokens: int
+    lengths: core.Lengths
     stack: ServingStack
     disaggregated: bool
 
@@ -112,16 +112,42 @@ def _resolve(model, accelerator, precision, prompt_tokens, output_tokens, catalo
     if not isinstance(arch, LLMArchitecture):
         raise ValidationError(f"model must be a catalog id or an LLMArchitecture (got "
                               f"{type(arch).__name__})", field="model")
-    for name, value in (("prompt_tokens", prompt_tokens), ("output_tokens", output_tokens)):
-        if not isinstance(value, (int, np.integer)) or value < 1:
-            raise ValidationError(f"{name} must be an integer >= 1 (got {value!r})",
-                                  field=name)
+    lengths = _lengths(prompt_tokens, output_tokens)
     model_id = model if isinstance(model, str) else getattr(
         arch, "id", getattr(arch, "name", "custom-model"))
     return _Ctx(model_id=model_id, arch=arch, shape=model_shape(arch), acc=acc,
-                precision=check_precision(precision), prompt_tokens=int(prompt_tokens),
-                output_tokens=int(output_tokens), stack=serving_stack(stack),
+                precision=check_precision(precision), lengths=lengths,
+                stack=serving_stack(stack),
                 disaggregated=bool(disaggregated))
+
+
+def _lengths(prompt_tokens, output_tokens) -> core.Lengths:
+    """Fixed lengths (ints >= 1) or paired samples (sequences of ints >= 1)."""
+    arrays = {}
+    for name, value in (("prompt_tokens", prompt_tokens), ("output_tokens", output_tokens)):
+        arr = np.atleast_1d(np.asarray(value))
+        if arr.size == 0 or arr.ndim != 1 or not np.issubdtype(arr.dtype, np.integer) \
+                or arr.min() < 1:
+            raise ValidationError(f"{name} must be an integer >= 1 or a non-empty sequence "
+                                  f"of them (got {value!r:.60})", field=name)
+        arrays[name] = arr
+    p, o = arrays["prompt_tokens"], arrays["output_tokens"]
+    if p.size == 1 and o.size == 1:
+        return core.Lengths.fixed(int(p[0]), int(o[0]))
+    if p.size != o.size and 1 not in (p.size, o.size):
+        raise ValidationError(f"prompt_tokens and output_tokens samples must pair up (got "
+                              f"{p.size} and {o.size})", field="output_tokens")
+    p, o = np.broadcast_arrays(p, o)
+    return core.Lengths.samples(p, o)
+
+
+def _num(x: float) -> float | int:
+    """An int where the value is whole (fixed lengths stay ints in results)."""
+    return int(x) if float(x).is_integer() else float(x)
+
+
+def _fmt_lengths(ctx: "_Ctx") -> str:
+    return f"{ctx.lengths.prompt_mean:g}+{ctx.lengths.output_mean:g} tokens"
 
 
 def _check_tp_ep(ctx: _Ctx, tp: int, ep: int) -> str | None:
@@ -155,12 +181,11 @@ def _batch_grid(max_batch: int) -> np.ndarray:
 def _evaluate(ctx: _Ctx, tp: int, ep: int, batch: np.ndarray,
               mem: core.PlanMemory) -> dict[str, np.ndarray]:
     """All per-batch quantities of one plan (per replica)."""
-    ctx_tokens = ctx.prompt_tokens + ctx.output_tokens / 2.0
-    step = core.decode_step_s(ctx.shape, ctx.acc, tp, ep, ctx.precision, ctx_tokens, batch,
-                              ctx.stack, mem)
-    pre = core.prefill_s(ctx.shape, ctx.acc, tp, ep, ctx.precision, ctx.prompt_tokens,
-                         ctx.stack)
-    ss = core.steady_state(step["step_s"], pre, batch, ctx.output_tokens, tp, max(tp, ep),
+    step = core.decode_step_s(ctx.shape, ctx.acc, tp, ep, ctx.precision,
+                              ctx.lengths.decode_context_tokens, batch, ctx.stack, mem)
+    pre = core.prefill_s(ctx.shape, ctx.acc, tp, ep, ctx.precision, ctx.lengths, ctx.stack)
+    ss = core.steady_state(step["step_s"], pre, batch, ctx.lengths.output_mean, tp,
+                           max(tp, ep),
                            mem.attention_groups, ctx.disaggregated)
     return {**step, **ss, "prefill_s": np.full_like(np.asarray(batch, float), pre),
             "per_gpu": ss["tokens_per_s"] / ss["gpus"]}
@@ -172,14 +197,14 @@ def _estimate(ctx: _Ctx, tp: int, ep: int, gpus: int | None, batch: int,
     gpus = gpus or replica
     replicas = gpus // replica
     per_gpu = float(ev["per_gpu"][i])
-    kv_tokens = batch / mem.attention_groups * (ctx.prompt_tokens + ctx.output_tokens / 2.0)
+    kv_tokens = batch / mem.attention_groups * ctx.lengths.decode_context_tokens
     plan = {"tp": tp, "ep": ep, "replica_gpus": replica, "replicas": replicas, "gpus": gpus,
             "precision": ctx.precision, "stack": ctx.stack.id,
             "disaggregated": ctx.disaggregated}
     parts = {k: float(ev[k][i]) for k in ("linear_s", "attention_s", "comm_s")}
     return ServingEstimate(
         model=ctx.model_id, accelerator=ctx.acc.id, plan=plan,
-        prompt_tokens=ctx.prompt_tokens, output_tokens=ctx.output_tokens,
+        prompt_tokens=_num(ctx.lengths.prompt_mean), output_tokens=_num(ctx.lengths.output_mean),
         output_tokens_per_s=float(ev["tokens_per_s"][i]) * replicas,
         output_tokens_per_s_per_gpu=per_gpu,
         output_tokens_per_s_per_mw=per_gpu / ctx.acc.all_in_power_w * 1e6,
@@ -209,8 +234,8 @@ def _plans(ctx: _Ctx, gpus: int | None, tp: int | None, ep: int | None) -> list[
 
 
 def _no_fit(ctx: _Ctx, plans: list[tuple]) -> PlanError:
-    mems = [(core.plan_memory(ctx.shape, ctx.acc, *p, ctx.precision, ctx.prompt_tokens,
-                              ctx.output_tokens, ctx.stack), p) for p in plans]
+    mems = [(core.plan_memory(ctx.shape, ctx.acc, *p, ctx.precision, ctx.lengths,
+                              ctx.stack), p) for p in plans]
     mem, best = min(mems, key=lambda mp: mp[0].weights_bytes)
     need = ctx.shape.total_params
     order = ["bf16", "fp8", "fp4"]
@@ -220,7 +245,7 @@ def _no_fit(ctx: _Ctx, plans: list[tuple]) -> PlanError:
         f"{ctx.model_id} ({need / 1e9:.0f}B parameters, {ctx.precision}) does not fit on "
         f"{ctx.acc.id}: with tp={best[0]}, ep={best[1]} each GPU needs "
         f"{mem.weights_bytes / 1e9:.1f} GB of weights plus "
-        f"{(ctx.prompt_tokens + ctx.output_tokens) * mem.kv_bytes_per_token / 1e9:.2f} GB "
+        f"{ctx.lengths.reserve_tokens * mem.kv_bytes_per_token / 1e9:.2f} GB "
         f"of KV cache per sequence, of {ctx.acc.hbm_gb:g} GB HBM "
         f"({ctx.stack.runtime_reserve_gb:g} GB reserved); try {smaller}shorter sequences, "
         f"more GPUs per replica, or an accelerator with more HBM", field="model")
@@ -239,7 +264,8 @@ def estimate_serving(model, accelerator, *, gpus: int | None = None, tp: int | N
     gpus : GPUs in the group (a multiple of the replica size); default one replica.
     tp, ep : tensor- and expert-parallel degrees; tp default: the smallest that fits.
     precision : weight precision, ``bf16``, ``fp8`` or ``fp4``.
-    prompt_tokens, output_tokens : tokens per request.
+    prompt_tokens, output_tokens : tokens per request, or paired samples of a length
+        distribution (sequences of ints; means and second moments are used).
     batch : concurrent sequences per replica.
     stack : serving-stack generation (default: the newest).
     disaggregated : prefill on separate GPUs (counted in per-GPU throughput).
@@ -254,18 +280,18 @@ def estimate_serving(model, accelerator, *, gpus: int | None = None, tp: int | N
         raise ValidationError(f"batch must be an integer >= 1 (got {batch!r})", field="batch")
     plans = _plans(ctx, gpus, tp, ep)
     for t, e in sorted(plans):
-        mem = core.plan_memory(ctx.shape, ctx.acc, t, e, ctx.precision, ctx.prompt_tokens,
-                               ctx.output_tokens, ctx.stack)
+        mem = core.plan_memory(ctx.shape, ctx.acc, t, e, ctx.precision, ctx.lengths,
+                               ctx.stack)
         if mem.fits and (mem.max_batch >= batch or tp):
             ev = _evaluate(ctx, t, e, np.array([float(batch)]), mem)
             return _estimate(ctx, t, e, gpus, batch, mem, ev, 0)
-    mem0 = [core.plan_memory(ctx.shape, ctx.acc, t, e, ctx.precision, ctx.prompt_tokens,
-                             ctx.output_tokens, ctx.stack) for t, e in plans]
+    mem0 = [core.plan_memory(ctx.shape, ctx.acc, t, e, ctx.precision, ctx.lengths,
+                             ctx.stack) for t, e in plans]
     if not any(m.fits for m in mem0):
         raise _no_fit(ctx, plans)
     t, e = max(zip(mem0, plans), key=lambda mp: mp[0].max_batch)[1]
-    mem = core.plan_memory(ctx.shape, ctx.acc, t, e, ctx.precision, ctx.prompt_tokens,
-                           ctx.output_tokens, ctx.stack)
+    mem = core.plan_memory(ctx.shape, ctx.acc, t, e, ctx.precision, ctx.lengths,
+                           ctx.stack)
     ev = _evaluate(ctx, t, e, np.array([float(batch)]), mem)
     return _estimate(ctx, t, e, gpus, batch, mem, ev, 0)
 
@@ -308,8 +334,8 @@ def max_throughput(model, accelerator, *, prompt_tokens: int, output_tokens: int
                    stack, disaggregated)
     best, fitted, floor = None, False, [np.inf, np.inf]
     for t, e in _plans(ctx, gpus, tp, ep):
-        mem = core.plan_memory(ctx.shape, ctx.acc, t, e, ctx.precision, ctx.prompt_tokens,
-                               ctx.output_tokens, ctx.stack)
+        mem = core.plan_memory(ctx.shape, ctx.acc, t, e, ctx.precision, ctx.lengths,
+                               ctx.stack)
         if not mem.fits:
             continue
         fitted = True
@@ -325,7 +351,7 @@ def max_throughput(model, accelerator, *, prompt_tokens: int, output_tokens: int
     if best is None:
         raise InfeasibleError(
             f"no batch size meets the SLOs for {ctx.model_id} on {ctx.acc.id} "
-            f"({ctx.prompt_tokens}+{ctx.output_tokens} tokens): best reachable TTFT "
+            f"({_fmt_lengths(ctx)}): best reachable TTFT "
             f"{floor[0]:.3g} s (SLO {ttft_slo_s}), TPOT {floor[1]:.3g} s (SLO {tpot_slo_s}); "
             f"relax the SLO to at least these, use a faster accelerator, a larger tp or a "
             f"smaller precision", field="ttft_slo_s" if floor[0] > (ttft_slo_s or np.inf)
@@ -345,8 +371,8 @@ def serving_frontier(model, accelerator, *, prompt_tokens: int, output_tokens: i
     ctx = _resolve(model, accelerator, precision, prompt_tokens, output_tokens, catalog,
                    stack, disaggregated)
     t, e = top.plan["tp"], top.plan["ep"]
-    mem = core.plan_memory(ctx.shape, ctx.acc, t, e, ctx.precision, ctx.prompt_tokens,
-                           ctx.output_tokens, ctx.stack)
+    mem = core.plan_memory(ctx.shape, ctx.acc, t, e, ctx.precision, ctx.lengths,
+                           ctx.stack)
     grid = np.unique(np.geomspace(1, mem.max_batch, max(points, 2)).round())
     ev = _evaluate(ctx, t, e, grid, mem)
     return ServingFrontier(model=ctx.model_id, accelerator=ctx.acc.id, plan=top.plan,

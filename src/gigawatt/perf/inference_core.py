@@ -38,6 +38,38 @@ EMBEDDING_BYTES = 2.0
 
 
 @dataclass(frozen=True)
+class Lengths:
+    """Request lengths as the model needs them (tokens); from fixed lengths or samples.
+
+    Attributes
+    ----------
+    prompt_mean, output_mean : mean prompt and output tokens per request.
+    reserve_tokens : mean KV-cache tokens a sequence reserves (prompt + output).
+    decode_context_tokens : mean context seen by a decode step, weighted by output tokens.
+    prompt_causal : mean of ``P * (P + 1)`` (causal attention cost of prefill).
+    """
+
+    prompt_mean: float
+    output_mean: float
+    reserve_tokens: float
+    decode_context_tokens: float
+    prompt_causal: float
+
+    @classmethod
+    def fixed(cls, prompt_tokens: int, output_tokens: int) -> "Lengths":
+        p, o = float(prompt_tokens), float(output_tokens)
+        return cls(p, o, p + o, p + o / 2.0, p * (p + 1.0))
+
+    @classmethod
+    def samples(cls, prompt_tokens: np.ndarray, output_tokens: np.ndarray) -> "Lengths":
+        """Paired samples of a length distribution (e.g. a data set's requests)."""
+        p = np.asarray(prompt_tokens, dtype=float)
+        o = np.asarray(output_tokens, dtype=float)
+        return cls(float(p.mean()), float(o.mean()), float((p + o).mean()),
+                   float((o * (p + o / 2.0)).mean() / o.mean()), float((p * (p + 1.0)).mean()))
+
+
+@dataclass(frozen=True)
 class PlanMemory:
     """Per-GPU memory of one serving plan (bytes unless named otherwise)."""
 
@@ -63,7 +95,7 @@ def kv_heads_per_gpu(shape: ModelShape, tp: int) -> float:
 
 
 def plan_memory(shape: ModelShape, acc: Accelerator, tp: int, ep: int, precision: str,
-                prompt_tokens: int, output_tokens: int, stack: ServingStack) -> PlanMemory:
+                lengths: Lengths, stack: ServingStack) -> PlanMemory:
     """Weights, KV bytes per token and the largest batch that fits, per GPU."""
     replica = max(tp, ep)
     wb = WEIGHT_BYTES[precision]
@@ -76,7 +108,7 @@ def plan_memory(shape: ModelShape, acc: Accelerator, tp: int, ep: int, precision
     free = (acc.hbm_gb - stack.runtime_reserve_gb) * 1e9 - weights
     capacity = max(free, 0.0) * stack.kv_memory_fraction
     groups = replica // tp
-    per_group = int(capacity // (kv_tok * (prompt_tokens + output_tokens)))
+    per_group = int(capacity // (kv_tok * lengths.reserve_tokens))
     return PlanMemory(weights_bytes=weights, kv_bytes_per_token=kv_tok,
                       kv_capacity_bytes=capacity, max_batch=per_group * groups,
                       attention_groups=groups)
@@ -144,20 +176,20 @@ def decode_step_s(shape: ModelShape, acc: Accelerator, tp: int, ep: int, precisi
 
 
 def prefill_s(shape: ModelShape, acc: Accelerator, tp: int, ep: int, precision: str,
-              prompt_tokens: int, stack: ServingStack) -> float:
-    """Prefill time of one prompt on one attention group of the replica, s."""
+              lengths: Lengths, stack: ServingStack) -> float:
+    """Mean prefill time of one prompt on one attention group of the replica, s."""
     replica = max(tp, ep)
     peak = acc.peak_tflop_per_s(precision) * 1e12
-    p = float(prompt_tokens)
+    p = lengths.prompt_mean
     linear = 2.0 * p * (shape.shared_params / tp + shape.active_expert_params / replica)
-    causal = 2.0 * shape.layers * shape.heads / tp * shape.head_dim * p * (p + 1.0)
+    causal = 2.0 * shape.layers * shape.heads / tp * shape.head_dim * lengths.prompt_causal
     comm = _comm_s(shape, acc, tp, ep, p, p / replica, stack)
     return (linear / (peak * stack.gemm_efficiency)
             + causal / (peak * stack.attention_efficiency) + comm)
 
 
 def steady_state(step_s: np.ndarray, prefill_one_s: float, batch: np.ndarray,
-                 output_tokens: int, tp: int, replica_gpus: int, attention_groups: int,
+                 output_tokens: float, tp: int, replica_gpus: int, attention_groups: int,
                  disaggregated: bool) -> dict[str, np.ndarray]:
     """Continuous-batching steady state of one replica.
 
