@@ -101,7 +101,7 @@ def rollback(ints: Interrupts, p: JobParams) -> Timeline:
     lost = {"rework": float((compute - useful).sum()),
             "restart": float((down - wait)[kind == 0].sum()),
             "waiting_for_spares": float(wait.sum()),
-            "planned": float(down[kind == 1].sum()),
+            "planned": float((down - wait)[kind == 1].sum()),
             "checkpoint": float(overhead.sum()),
             "degraded": 0.0}
     live = run > 0
