@@ -278,20 +278,15 @@ def estimate_serving(model, accelerator, *, gpus: int | None = None, tp: int | N
                    stack, disaggregated)
     if not isinstance(batch, (int, np.integer)) or batch < 1:
         raise ValidationError(f"batch must be an integer >= 1 (got {batch!r})", field="batch")
-    plans = _plans(ctx, gpus, tp, ep)
-    for t, e in sorted(plans):
-        mem = core.plan_memory(ctx.shape, ctx.acc, t, e, ctx.precision, ctx.lengths,
-                               ctx.stack)
-        if mem.fits and (mem.max_batch >= batch or tp):
-            ev = _evaluate(ctx, t, e, np.array([float(batch)]), mem)
-            return _estimate(ctx, t, e, gpus, batch, mem, ev, 0)
-    mem0 = [core.plan_memory(ctx.shape, ctx.acc, t, e, ctx.precision, ctx.lengths,
-                             ctx.stack) for t, e in plans]
-    if not any(m.fits for m in mem0):
+    plans = sorted(_plans(ctx, gpus, tp, ep))
+    mems = [core.plan_memory(ctx.shape, ctx.acc, t, e, ctx.precision, ctx.lengths, ctx.stack)
+            for t, e in plans]
+    if not any(m.fits for m in mems):
         raise _no_fit(ctx, plans)
-    t, e = max(zip(mem0, plans), key=lambda mp: mp[0].max_batch)[1]
-    mem = core.plan_memory(ctx.shape, ctx.acc, t, e, ctx.precision, ctx.lengths,
-                           ctx.stack)
+    # the smallest replica whose HBM holds the batch, else the one that holds the most
+    holding = [i for i, m in enumerate(mems) if m.fits and m.max_batch >= batch]
+    i = holding[0] if holding else max(range(len(mems)), key=lambda j: mems[j].max_batch)
+    (t, e), mem = plans[i], mems[i]
     ev = _evaluate(ctx, t, e, np.array([float(batch)]), mem)
     return _estimate(ctx, t, e, gpus, batch, mem, ev, 0)
 
