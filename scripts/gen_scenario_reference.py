@@ -230,11 +230,13 @@ def builtin_section(sid: str) -> str:
                     f"{caps or 'none'} | {a.source or ''} |")
     out.append("\n".join(rows))
     site_bits = []
-    for s in sc.sites:
-        power = s.power_mw_by_year or cat.site(s.site).power_mw_by_year
-        steps = ", ".join(f"{y}: {mw:,.0f}" for y, mw in sorted(power.items()))
-        origin = "scenario override" if s.power_mw_by_year else "catalog"
-        site_bits.append(f"`{s.site}` (MW by year, {origin}: {steps})")
+    for s in sc.sites:  # catalog values are left out: the page depends on scenario files only
+        if s.power_mw_by_year:
+            steps = ", ".join(f"{y}: {mw:,.0f}" for y, mw in sorted(s.power_mw_by_year.items()))
+            site_bits.append(f"`{s.site}` (power MW by year, scenario override: {steps})")
+        else:
+            site_bits.append(f"`{s.site}` (power by year from the catalog row, see "
+                             f"`gigawatt catalog show {s.site}`)")
     out.append("Sites: " + "; ".join(site_bits) + ".")
     if sc.existing:
         out.append("Installed base: " + "; ".join(
