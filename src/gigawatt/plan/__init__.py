@@ -1,1 +1,53 @@
-"""gigawatt.plan"""
+"""The build-out planner (linopy + HiGHS): what to build, where, when, for how much.
+
+``plan_scenario(scenario)`` runs the whole chain: capability tables from the performance
+models -> :class:`PlanInputs` -> ``build_model`` -> ``solve`` -> :class:`PlanResult`.
+Each step is its own function so the risk layer can perturb a ``PlanInputs`` and solve
+again, or evaluate a fixed plan under other inputs (:func:`evaluate_plan`).
+"""
+
+from __future__ import annotations
+
+import time
+
+from ..catalog import Catalog, load_catalog
+from ..scenario import Scenario, load_scenario
+from .capability import Capability, capability_for
+from .evaluate import evaluate_plan
+from .inputs import PlanInputs, plan_inputs
+from .model import build_model
+from .result import PlanResult, read_result
+from .solve import solve, solve_inputs
+
+
+def optimise(inputs: PlanInputs, *, time_limit_s: float = 60.0, mip_rel_gap: float = 1e-3,
+             exact: bool = False) -> PlanResult:
+    """Solve a build-out given its input tables.
+
+    Parameters
+    ----------
+    inputs : the planner's tables (see :class:`PlanInputs`).
+    time_limit_s : solver wall-time limit per solve, s.
+    mip_rel_gap : relative optimality gap at which the MILP stops.
+    exact : solve the full MILP rather than LP relaxation + rounding (see
+        :func:`gigawatt.plan.solve.solve_inputs`).
+    """
+    t0 = time.perf_counter()
+    s = solve_inputs(inputs, time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap, exact=exact)
+    status = "relaxed" if s.relaxations else ("optimal" if s.condition == "optimal"
+                                              else s.condition)
+    return read_result(inputs, s.decisions, status=status, binding=s.binding,
+                       relaxations=s.relaxations, solve_time_s=time.perf_counter() - t0,
+                       rounding_gap=abs(s.objective - s.lp_objective))
+
+
+def plan_scenario(scenario: Scenario | str, catalog: Catalog | None = None,
+                  **kwargs) -> PlanResult:
+    """Plan a scenario (object, built-in id or path) with the real performance models."""
+    cat = catalog or load_catalog()
+    sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario, cat)
+    return optimise(plan_inputs(sc, cat, capability_for(sc, cat)), **kwargs)
+
+
+__all__ = ["Capability", "PlanInputs", "PlanResult", "build_model", "capability_for",
+           "evaluate_plan", "optimise", "plan_inputs", "plan_scenario", "solve"]

@@ -1,0 +1,143 @@
+"""What each accelerator achieves on the scenario's workloads, from the performance models.
+
+A chip counts in the plan by what it achieves, not by its peak: the effective FLOP/s of an
+accelerator is its dense BF16 peak times the MFU the training model predicts for the
+scenario's reference model on a reference cluster of that accelerator; a training
+workload's rate is the tokens/s per GPU of the best plan the training search finds; an
+inference workload's rate is the output tokens/s per GPU the inference model finds within
+the demand's SLOs. The optimisation takes these as plain tables (:class:`Capability`),
+so tests and the risk layer can pass their own numbers.
+
+Results of the performance models are cached per (model, accelerator, cluster size,
+precision) in the process.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+import pandas as pd
+
+from ..catalog import Catalog
+from ..errors import GigawattError
+from ..scenario import Scenario
+
+#: GPUs in the reference cluster on which MFU and training rates are evaluated (the size of
+#: the Llama 3 405B pre-training cluster, a common frontier-run size).
+REFERENCE_CLUSTER_GPUS = 16384
+
+
+@dataclass(frozen=True)
+class Capability:
+    """Per-accelerator rates the planner uses (0 where a pair cannot run).
+
+    Attributes
+    ----------
+    mfu : accelerator -> model FLOPs utilisation on the reference model (0..1).
+    training_tokens_per_s_per_gpu : accelerator x training workload id.
+    inference_tokens_per_s_per_gpu : accelerator x inference workload id (output tokens).
+    notes : pairs that could not run, with the performance model's reason.
+    cluster_gpus : reference cluster size the training rates were evaluated at.
+    """
+
+    mfu: dict[str, float]
+    training_tokens_per_s_per_gpu: pd.DataFrame
+    inference_tokens_per_s_per_gpu: pd.DataFrame
+    notes: list[str] = field(default_factory=list)
+    cluster_gpus: int = REFERENCE_CLUSTER_GPUS
+
+    def training_table(self, accelerators: list[str], workloads: list[Any]) -> pd.DataFrame:
+        """Accelerator x workload tokens/s per GPU, in the given order (missing: 0)."""
+        return _reindex(self.training_tokens_per_s_per_gpu, accelerators,
+                        [w.id if hasattr(w, "id") else w for w in workloads])
+
+    def inference_table(self, accelerators: list[str], workloads: list[Any]) -> pd.DataFrame:
+        """Accelerator x workload output tokens/s per GPU, in the given order (missing: 0)."""
+        return _reindex(self.inference_tokens_per_s_per_gpu, accelerators,
+                        [w.id if hasattr(w, "id") else w for w in workloads])
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per accelerator: MFU and each workload's rate."""
+        df = pd.DataFrame({"mfu": pd.Series(self.mfu)}).rename_axis("accelerator")
+        tr = self.training_tokens_per_s_per_gpu.add_prefix("training_tokens_per_s_per_gpu:")
+        inf = self.inference_tokens_per_s_per_gpu.add_prefix("inference_tokens_per_s_per_gpu:")
+        return df.join(tr, how="left").join(inf, how="left")
+
+
+def _reindex(df: pd.DataFrame, rows: list[str], cols: list[str]) -> pd.DataFrame:
+    out = df.reindex(index=rows, columns=cols).fillna(0.0).astype(float)
+    return out.rename_axis(index="accelerator", columns="workload")
+
+
+@lru_cache(maxsize=4096)
+def _training_point(model: str, accelerator: str, gpus: int, precision: str
+                    ) -> tuple[float, float, str]:
+    """(MFU, tokens/s per GPU, why-not) of the best training plan; zeros if none runs."""
+    from .. import perf
+    from ..catalog import load_catalog
+
+    cat = load_catalog()
+    try:
+        best = perf.search_training(cat.model(model), cat.accelerator(accelerator), gpus,
+                                    precision=precision).best
+    except GigawattError as exc:
+        return 0.0, 0.0, str(exc)
+    return float(best.mfu), float(best.tokens_per_s) / gpus, ""
+
+
+@lru_cache(maxsize=4096)
+def _inference_point(model: str, accelerator: str, prompt_tokens: int, output_tokens: int,
+                     ttft_slo_s: float, tpot_slo_s: float) -> tuple[float, str]:
+    """(output tokens/s per GPU, why-not) at the SLOs; zero if it cannot serve."""
+    from .. import perf
+    from ..catalog import load_catalog
+
+    cat = load_catalog()
+    try:
+        res = perf.max_throughput(cat.model(model), cat.accelerator(accelerator),
+                                  prompt_tokens=prompt_tokens, output_tokens=output_tokens,
+                                  ttft_slo_s=ttft_slo_s, tpot_slo_s=tpot_slo_s)
+    except GigawattError as exc:
+        return 0.0, str(exc)
+    return float(res.output_tokens_per_s_per_gpu), ""
+
+
+def capability_for(sc: Scenario, cat: Catalog,
+                   cluster_gpus: int = REFERENCE_CLUSTER_GPUS) -> Capability:
+    """Evaluate the performance models for every accelerator option of a scenario.
+
+    Parameters
+    ----------
+    sc : the scenario (its accelerators, reference model and workloads).
+    cat : the catalog (demand presets).
+    cluster_gpus : reference cluster size for MFU and training rates.
+    """
+    accs = [o.accelerator for o in sc.accelerators]
+    notes: list[str] = []
+    mfu: dict[str, float] = {}
+    for a in accs:
+        m, _, why = _training_point(sc.reference_model, a, cluster_gpus, "bf16")
+        mfu[a] = m
+        if why:
+            notes.append(f"{a} cannot train reference model {sc.reference_model}: {why}")
+    train = pd.DataFrame(0.0, index=accs, columns=[w.id for w in sc.workloads.training])
+    for w in sc.workloads.training:
+        for a in accs:
+            _, rate, why = _training_point(w.model, a, cluster_gpus, w.precision)
+            train.loc[a, w.id] = rate
+            if why:
+                notes.append(f"{a} cannot train {w.model} ({w.id}): {why}")
+    inf = pd.DataFrame(0.0, index=accs, columns=[w.id for w in sc.workloads.inference])
+    for w in sc.workloads.inference:
+        d = cat.get("demands", w.demand)
+        for a in accs:
+            rate, why = _inference_point(d.model, a, d.prompt_tokens, d.output_tokens,
+                                         d.ttft_slo_s, d.tpot_slo_s)
+            inf.loc[a, w.id] = rate
+            if why:
+                notes.append(f"{a} cannot serve {d.model} ({w.id}) within its SLOs: {why}")
+    return Capability(mfu=mfu, training_tokens_per_s_per_gpu=train,
+                      inference_tokens_per_s_per_gpu=inf, notes=notes,
+                      cluster_gpus=cluster_gpus)

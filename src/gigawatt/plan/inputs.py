@@ -1,0 +1,333 @@
+"""The planner's inputs: plain labelled tables derived from a scenario and the catalog.
+
+:class:`PlanInputs` is what the optimisation reads and nothing else. It is a frozen
+dataclass of pandas tables, so the risk layer perturbs a plan by copying it with
+``dataclasses.replace`` (prices x 1.2, a supply cap halved, a site's power two years
+late) and solving again. Unit tests build one by hand with their own numbers.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..catalog import Catalog
+from ..deploy import DEFAULT_FACILITY, unit_costs
+from ..errors import InfeasibleError, ValidationError
+from ..scenario import Scenario
+from .capability import Capability
+
+#: hours of storage behind each MW of battery (a 4-hour battery, the common utility design)
+BATTERY_HOURS = 4.0
+
+
+@dataclass(frozen=True)
+class PlanInputs:
+    """Everything the build-out optimisation needs, as labelled tables (units in names).
+
+    Attributes
+    ----------
+    scenario_id : id of the scenario the tables come from.
+    years : programme years (``pd.Index`` named ``year``).
+    phases : index phase id; columns ``start_year``, ``end_year``, ``budget_usd``.
+    accelerators : index accelerator id; columns ``vendor``, ``system``,
+        ``accelerators_per_unit`` (accelerators in one deployable system),
+        ``capex_usd_per_accelerator`` (its share of system price plus network),
+        ``it_power_w`` (all-in IT power per accelerator), ``peak_flop_per_s`` (dense BF16),
+        ``mfu`` (on the reference model), ``effective_flop_per_s`` (peak x MFU),
+        ``hbm_gb``, ``available_from``, ``available_to`` (year).
+    hbm_share : accelerator x HBM supplier, the fraction of its HBM from each supplier.
+    supply_cap : year x accelerator, most accelerators obtainable (NaN: no cap).
+    sites : index site id; ``pue``, ``electricity_usd_per_mwh``, ``land_m2``.
+    site_power_mw : year x site, facility power deliverable to the site, MW.
+    power_sources : index source id; ``kind``, ``capex_usd_per_kw``,
+        ``capex_usd_per_kwh``, ``fixed_opex_usd_per_kw_year``, ``energy_usd_per_mwh``
+        (NaN: the site's grid price), ``capacity_factor``, ``firm`` (bool),
+        ``lead_time_years``.
+    site_sources : site x source, True where the source may be built at the site.
+    hbm_supply_gb : year x supplier, HBM obtainable, GB (NaN: no cap).
+    existing : rows ``site``, ``accelerator``, ``count``, ``installed_year``.
+    training : index workload id; ``model``, ``tokens``, ``deadline_year``, ``max_days``.
+    training_tokens_per_s_per_gpu : accelerator x training workload (0: cannot run).
+    inference_demand_tokens_per_s : year x inference workload, output tokens/s to serve.
+    inference_tokens_per_s_per_gpu : accelerator x inference workload (0: cannot serve).
+    facility : hall parameters ``capex_usd_per_mw``, ``build_years``, ``land_m2_per_mw``,
+        ``opex_fraction_per_year``, ``hardware_support_fraction_per_year``,
+        ``average_load_fraction``.
+    discount_rate : real discount rate per year.
+    hardware_life_years : accelerators retire this many years after installation.
+    vendor_max_share : largest share of the active fleet (by count) from one vendor.
+    objective : ``max_effective_compute`` or ``min_cost``.
+    reference_model : LLM whose MFU defines effective compute.
+    notes : capability notes (pairs that cannot run, and why).
+    """
+
+    scenario_id: str
+    years: pd.Index
+    phases: pd.DataFrame
+    accelerators: pd.DataFrame
+    hbm_share: pd.DataFrame
+    supply_cap: pd.DataFrame
+    sites: pd.DataFrame
+    site_power_mw: pd.DataFrame
+    power_sources: pd.DataFrame
+    site_sources: pd.DataFrame
+    hbm_supply_gb: pd.DataFrame
+    existing: pd.DataFrame
+    training: pd.DataFrame
+    training_tokens_per_s_per_gpu: pd.DataFrame
+    inference_demand_tokens_per_s: pd.DataFrame
+    inference_tokens_per_s_per_gpu: pd.DataFrame
+    facility: dict[str, float]
+    discount_rate: float = 0.08
+    hardware_life_years: float = 5.0
+    vendor_max_share: float | None = None
+    objective: str = "max_effective_compute"
+    reference_model: str = ""
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def start_year(self) -> int:
+        return int(self.years[0])
+
+    def phase_of_year(self) -> pd.Series:
+        """Phase id of each programme year (NaN for years outside every phase)."""
+        out = pd.Series(np.nan, index=self.years, dtype=object)
+        for pid, p in self.phases.iterrows():
+            out[(self.years >= p.start_year) & (self.years <= p.end_year)] = pid
+        return out
+
+    def life_years_int(self) -> int:
+        return max(1, int(round(self.hardware_life_years)))
+
+
+def _years_index(sc: Scenario) -> pd.Index:
+    return pd.Index(sc.years, name="year")
+
+
+def _phases(sc: Scenario) -> pd.DataFrame:
+    return pd.DataFrame([{"phase": p.id, "start_year": p.start_year, "end_year": p.end_year,
+                          "budget_usd": p.budget_usd} for p in sc.phases]).set_index("phase")
+
+
+def _accelerators(sc: Scenario, cat: Catalog, cap: Capability) -> pd.DataFrame:
+    rows = []
+    for opt in sc.accelerators:
+        acc = cat.accelerator(opt.accelerator)
+        system = cat.system(acc.system)
+        unit = unit_costs(cat, acc.id)
+        hw = unit["hardware_usd"]
+        if opt.price_usd is not None:  # the override replaces the accelerator's price
+            hw += opt.price_usd - acc.price_usd
+        peak = acc.bf16_tflop_per_s * 1e12
+        mfu = cap.mfu.get(acc.id, 0.0)
+        rows.append({"accelerator": acc.id, "vendor": acc.vendor, "system": system.id,
+                     "accelerators_per_unit": system.accelerators,
+                     "capex_usd_per_accelerator": hw + unit["network_usd"],
+                     "it_power_w": unit["it_power_w"], "peak_flop_per_s": peak, "mfu": mfu,
+                     "effective_flop_per_s": peak * mfu, "hbm_gb": acc.hbm_gb,
+                     "available_from": opt.available_from,
+                     "available_to": opt.available_to or sc.end_year})
+    return pd.DataFrame(rows).set_index("accelerator")
+
+
+def _hbm(sc: Scenario, cat: Catalog, years: pd.Index) -> tuple[pd.DataFrame, pd.DataFrame]:
+    suppliers = sorted({s for o in sc.accelerators
+                        for s in cat.accelerator(o.accelerator).hbm_suppliers}
+                       | set(sc.hbm_supply_gb_by_year))
+    share = pd.DataFrame(0.0, index=pd.Index([o.accelerator for o in sc.accelerators],
+                                             name="accelerator"),
+                         columns=pd.Index(suppliers, name="supplier"))
+    for o in sc.accelerators:
+        sup = cat.accelerator(o.accelerator).hbm_suppliers
+        share.loc[o.accelerator, sup] = 1.0 / len(sup)  # an even split between suppliers
+    supply = pd.DataFrame(np.nan, index=years, columns=share.columns)
+    for supplier, by_year in sc.hbm_supply_gb_by_year.items():
+        for year, gb in by_year.items():
+            if year in years:
+                supply.loc[year, supplier] = gb
+    return share, supply
+
+
+def _supply_cap(sc: Scenario, years: pd.Index) -> pd.DataFrame:
+    cap = pd.DataFrame(np.nan, index=years,
+                       columns=pd.Index([o.accelerator for o in sc.accelerators],
+                                        name="accelerator"))
+    for o in sc.accelerators:
+        for year, n in o.supply_cap_by_year.items():
+            if year in years:
+                cap.loc[year, o.accelerator] = n
+    return cap
+
+
+def _sites(sc: Scenario, cat: Catalog, years: pd.Index) -> tuple[pd.DataFrame, pd.DataFrame]:
+    rows, power = [], {}
+    for opt in sc.sites:
+        site = cat.site(opt.site)
+        pue = opt.pue or cat.get("coolings", site.cooling).pue
+        price = cat.get("electricity_prices", site.region).usd_per_mwh
+        rows.append({"site": site.id, "pue": pue, "electricity_usd_per_mwh": price,
+                     "land_m2": site.land_m2})
+        by_year = opt.power_mw_by_year or site.power_mw_by_year
+        power[site.id] = [_latest(by_year, y) for y in years]
+    return (pd.DataFrame(rows).set_index("site"),
+            pd.DataFrame(power, index=years).rename_axis(columns="site"))
+
+
+def _latest(by_year: dict[int, float], year: int) -> float:
+    past = [y for y in by_year if y <= year]
+    return float(by_year[max(past)]) if past else 0.0
+
+
+def _power_sources(sc: Scenario, cat: Catalog) -> tuple[pd.DataFrame, pd.DataFrame]:
+    allowed = {opt.site: (opt.power_sources or cat.site(opt.site).power_sources)
+               for opt in sc.sites}
+    ids = sorted({p for ps in allowed.values() for p in ps})
+    rows = []
+    for pid in ids:
+        p = cat.get("power_sources", pid)
+        rows.append({"source": pid, "kind": p.kind, "capex_usd_per_kw": p.capex_usd_per_kw,
+                     "capex_usd_per_kwh": p.capex_usd_per_kwh,
+                     "fixed_opex_usd_per_kw_year": p.fixed_opex_usd_per_kw_year,
+                     "energy_usd_per_mwh": (np.nan if p.energy_usd_per_mwh is None
+                                            else p.energy_usd_per_mwh),
+                     "capacity_factor": p.capacity_factor, "firm": p.firm,
+                     "lead_time_years": p.lead_time_years})
+    matrix = pd.DataFrame(False, index=pd.Index(list(allowed), name="site"),
+                          columns=pd.Index(ids, name="source"))
+    for site, ps in allowed.items():
+        matrix.loc[site, ps] = True
+    return pd.DataFrame(rows).set_index("source"), matrix
+
+
+def _existing(sc: Scenario) -> pd.DataFrame:
+    return pd.DataFrame([{"site": e.site, "accelerator": e.accelerator, "count": e.count,
+                          "installed_year": e.installed_year} for e in sc.existing],
+                        columns=["site", "accelerator", "count", "installed_year"])
+
+
+def _training(sc: Scenario) -> pd.DataFrame:
+    return pd.DataFrame([{"workload": w.id, "model": w.model, "tokens": w.tokens,
+                          "deadline_year": w.deadline_year, "max_days": w.max_days}
+                         for w in sc.workloads.training],
+                        columns=["workload", "model", "tokens", "deadline_year",
+                                 "max_days"]).set_index("workload")
+
+
+def _inference_demand(sc: Scenario, cat: Catalog, years: pd.Index) -> pd.DataFrame:
+    out = {}
+    for w in sc.workloads.inference:
+        d = cat.get("demands", w.demand)
+        base = d.tokens_per_day * w.scale / 86400.0 * d.peak_to_mean
+        out[w.id] = [0.0 if y < w.from_year else base * (1 + w.growth_per_year) ** (y - w.from_year)
+                     for y in years]
+    return pd.DataFrame(out, index=years).rename_axis(columns="workload")
+
+
+def _facility(cat: Catalog) -> dict[str, float]:
+    f = cat.get("facilities", DEFAULT_FACILITY)
+    return {k: float(getattr(f, k)) for k in (
+        "capex_usd_per_mw", "build_years", "land_m2_per_mw", "opex_fraction_per_year",
+        "hardware_support_fraction_per_year", "average_load_fraction")}
+
+
+def plan_inputs(sc: Scenario, cat: Catalog, capability: Capability) -> PlanInputs:
+    """Derive the planner's tables from a scenario, the catalog and a capability table.
+
+    Parameters
+    ----------
+    sc : the validated scenario.
+    cat : the catalog it was validated against.
+    capability : per-accelerator MFU and workload throughputs (see
+        :func:`gigawatt.plan.capability.capability_for`).
+
+    Raises
+    ------
+    InfeasibleError
+        Limits that contradict each other before any optimisation (see :func:`precheck`).
+    """
+    years = _years_index(sc)
+    share, hbm_supply = _hbm(sc, cat, years)
+    sites, site_power = _sites(sc, cat, years)
+    sources, site_sources = _power_sources(sc, cat)
+    inputs = PlanInputs(
+        scenario_id=sc.id, years=years, phases=_phases(sc),
+        accelerators=_accelerators(sc, cat, capability), hbm_share=share,
+        supply_cap=_supply_cap(sc, years), sites=sites, site_power_mw=site_power,
+        power_sources=sources, site_sources=site_sources, hbm_supply_gb=hbm_supply,
+        existing=_existing(sc), training=_training(sc),
+        training_tokens_per_s_per_gpu=capability.training_table(
+            [o.accelerator for o in sc.accelerators], list(sc.workloads.training)),
+        inference_demand_tokens_per_s=_inference_demand(sc, cat, years),
+        inference_tokens_per_s_per_gpu=capability.inference_table(
+            [o.accelerator for o in sc.accelerators], list(sc.workloads.inference)),
+        facility=_facility(cat), discount_rate=sc.discount_rate,
+        hardware_life_years=sc.hardware_life_years, vendor_max_share=sc.vendor_max_share,
+        objective=sc.objective, reference_model=sc.reference_model,
+        notes=list(capability.notes))
+    precheck(inputs)
+    return inputs
+
+
+def cheapest_unit_usd(inputs: PlanInputs) -> pd.Series:
+    """Capex of one deployable unit of each accelerator with its hall, USD."""
+    a = inputs.accelerators
+    it_mw = a.accelerators_per_unit * a.it_power_w / 1e6
+    return (a.accelerators_per_unit * a.capex_usd_per_accelerator
+            + it_mw * inputs.facility["capex_usd_per_mw"])
+
+
+def precheck(inputs: PlanInputs) -> None:
+    """Reject inputs no optimisation can make sense of, with a message naming the limit.
+
+    Raises
+    ------
+    InfeasibleError
+        No accelerator available in the programme years; a budget below one deployable
+        unit; no site with any power in any year.
+    ValidationError
+        Negative or missing table values.
+    """
+    a = inputs.accelerators
+    last = int(inputs.years[-1])
+    window = (a.available_from <= last) & (a.available_to >= inputs.start_year)
+    if not window.any():
+        raise InfeasibleError(
+            f"no accelerator can be installed in {inputs.start_year}-{last}: availability "
+            f"windows are {dict(zip(a.index, a.available_from))} (first year)",
+            field="accelerators.available_from")
+    cheapest = float(cheapest_unit_usd(inputs).min())
+    total = float(inputs.phases.budget_usd.sum())
+    if total < cheapest:
+        raise InfeasibleError(
+            f"the total budget {total:,.0f} USD buys nothing: the cheapest deployable unit "
+            f"with its data hall costs {cheapest:,.0f} USD; allowed: budget >= {cheapest:,.0f}",
+            field="phases.budget_usd")
+    if (inputs.site_power_mw.to_numpy() <= 0).all():
+        raise InfeasibleError("no site has any power in any programme year "
+                              "(sites.power_mw_by_year); allowed: > 0 MW in some year",
+                              field="sites.power_mw_by_year")
+    if (a.it_power_w <= 0).any() or (a.accelerators_per_unit < 1).any():
+        raise ValidationError("accelerator table has non-positive power or unit size",
+                              field="accelerators")
+    for name in ("pue",):
+        if (inputs.sites[name] < 1).any():
+            raise ValidationError(f"sites.{name} must be >= 1", field=f"sites.{name}")
+
+
+def lead_years(years: float) -> int:
+    """Whole years between the decision to build and the first year of operation.
+
+    A hall that takes 1.5 years is commissioned in the calendar year after its start, and
+    so on: the fractional part overlaps the first year.
+    """
+    return int(math.floor(years))
+
+
+def to_records(df: pd.DataFrame) -> list[dict[str, Any]]:
+    """A DataFrame as JSON-safe records (index reset)."""
+    return df.reset_index().replace({np.nan: None}).to_dict(orient="records")

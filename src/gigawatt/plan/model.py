@@ -1,0 +1,407 @@
+"""Build the build-out optimisation (linopy): variables, one ``define_*`` per constraint
+family, objective. Solving and reading the result live in :mod:`gigawatt.plan.solve`.
+
+Index sets are labelled dimensions: ``year`` x ``site`` x ``accelerator`` x ``source``
+(power source), plus ``supplier`` (HBM), ``vendor`` and workload dimensions. Resolution is
+the representative year: power is balanced as annual energy plus a firm-capacity (peak)
+constraint, the planner note of DESIGN.md.
+
+Scaled units inside the model (stated in each name): money in billions of USD (``busd``),
+power MW, energy GWh, compute exaFLOP/s, HBM TB, accelerators in thousands (``kacc``),
+training tokens in 10^12, inference tokens/s in 10^6. Decisions:
+
+* ``units`` (integer): deployable systems of each accelerator installed per year and
+  site; they retire ``hardware_life_years`` after installation;
+* ``hall_mw``: data-hall capacity (MW of critical IT) commissioned per year and site;
+* ``power_mw``: power capacity commissioned per year, site and source (battery: MW of a
+  ``BATTERY_HOURS`` battery);
+* ``gen_gwh``: energy drawn from each source per year and site;
+* ``serve``: accelerators assigned to each inference workload per year;
+* ``slack-*``: elastic slack on every limit that can make the problem infeasible, priced
+  far above anything the objective can gain, so it is non-zero only when needed.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import linopy
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from .inputs import BATTERY_HOURS, PlanInputs, lead_years
+
+HOURS_PER_YEAR = 8760.0
+#: objective units per slack unit; far above the most any unit of a limit can buy
+PENALTY = 1e4
+#: weight of NPV cost (billion USD) in the max-compute objective: a tie-breaker only
+COST_TIEBREAK = 1e-3
+SLACKS = {  # constraint family -> (slack variable, penalty per slack unit, unit)
+    "budget-phase_busd-upper": ("slack-budget_busd", PENALTY, "billion USD"),
+    "site-power_mw-upper": ("slack-site_power_mw", PENALTY / 10, "MW"),
+    "supply-kacc-upper": ("slack-supply_kacc", PENALTY, "thousand accelerators"),
+    "hbm-supply_tb-upper": ("slack-hbm_tb", PENALTY / 100, "TB of HBM"),
+    "vendor-share_kacc-upper": ("slack-vendor_kacc", PENALTY, "thousand accelerators"),
+    "training-tokens_t-lower": ("slack-training_ttokens", PENALTY, "trillion tokens"),
+    "inference-mtok_per_s-lower": ("slack-inference_mtok_per_s", PENALTY,
+                                   "million output tokens/s"),
+}
+
+
+@dataclass
+class Terms:
+    """Expressions shared by several constraint families (built once)."""
+
+    active_kacc: linopy.LinearExpression        # year, site, accelerator
+    it_mw: linopy.LinearExpression              # year, site
+    facility_mw: linopy.LinearExpression        # year, site
+    power_cum_mw: linopy.LinearExpression       # year, site, source
+    capex_busd: linopy.LinearExpression         # year
+    opex_busd: linopy.LinearExpression          # year
+
+
+def _da(s: pd.Series | pd.DataFrame) -> xr.DataArray:
+    return xr.DataArray(s)
+
+
+def _cum_matrix(years: pd.Index, life: int | None) -> xr.DataArray:
+    """year x built: 1 where a unit built in ``built`` is active in ``year``."""
+    y = years.to_numpy()
+    age = y[:, None] - y[None, :]
+    active = (age >= 0) & (age < life) if life else age >= 0
+    return xr.DataArray(active.astype(float), coords={"year": y, "built": y},
+                        dims=["year", "built"])
+
+
+def _cumulative(var: linopy.Variable, years: pd.Index, life: int | None = None
+                ) -> linopy.LinearExpression:
+    return (var.rename(year="built") * _cum_matrix(years, life)).sum("built")
+
+
+def _in_phase(inputs: PlanInputs) -> xr.DataArray:
+    return _da(inputs.phase_of_year().notna().rename_axis("year"))
+
+
+def _existing_kacc(inputs: PlanInputs) -> xr.DataArray:
+    """Installed-base accelerators active each year (thousands), year x site x accelerator."""
+    y = inputs.years
+    arr = np.zeros((len(y), len(inputs.sites), len(inputs.accelerators)))
+    life = inputs.life_years_int()
+    for e in inputs.existing.itertuples():
+        if e.accelerator not in inputs.accelerators.index:
+            continue
+        i = inputs.sites.index.get_loc(e.site)
+        j = inputs.accelerators.index.get_loc(e.accelerator)
+        on = (y >= e.installed_year) & (y < e.installed_year + life)
+        arr[on, i, j] += e.count / 1e3
+    return xr.DataArray(arr, coords={"year": y.to_numpy(), "site": inputs.sites.index.to_numpy(),
+                                     "accelerator": inputs.accelerators.index.to_numpy()},
+                        dims=["year", "site", "accelerator"])
+
+
+def existing_it_mw(inputs: PlanInputs) -> pd.Series:
+    """IT MW of the installed base per site (its halls exist already)."""
+    w = inputs.accelerators.it_power_w
+    out = pd.Series(0.0, index=inputs.sites.index)
+    for e in inputs.existing.itertuples():
+        if e.accelerator in w.index:
+            out[e.site] += e.count * w[e.accelerator] / 1e6
+    return out
+
+
+def existing_power_mw(inputs: PlanInputs) -> pd.DataFrame:
+    """site x source: power serving the installed base, credited to the site's first firm
+    source (grid preferred)."""
+    out = pd.DataFrame(0.0, index=inputs.site_sources.index, columns=inputs.site_sources.columns)
+    fac = existing_it_mw(inputs) * inputs.sites.pue
+    ps = inputs.power_sources
+    order = sorted(ps.index, key=lambda p: (ps.kind[p] != "grid", not ps.firm[p], p))
+    for site, mw in fac.items():
+        firm = [p for p in order if inputs.site_sources.loc[site, p] and ps.firm[p]
+                and ps.kind[p] != "battery"]
+        if mw > 0 and firm:
+            out.loc[site, firm[0]] = mw
+    return out
+
+
+def add_variables(m: linopy.Model, inputs: PlanInputs, integer: bool = True,
+                  unit_bounds: tuple[xr.DataArray, xr.DataArray] | None = None) -> None:
+    """All decision variables, masked to where they may be non-zero."""
+    y = inputs.years
+    a = inputs.accelerators
+    in_phase = _in_phase(inputs)
+    window = ((y.to_numpy()[:, None] >= a.available_from.to_numpy()[None, :])
+              & (y.to_numpy()[:, None] <= a.available_to.to_numpy()[None, :]))
+    win = xr.DataArray(window, coords={"year": y.to_numpy(), "accelerator": a.index.to_numpy()},
+                       dims=["year", "accelerator"])
+    site_on = xr.DataArray(np.ones(len(inputs.sites), bool),
+                           coords={"site": inputs.sites.index.to_numpy()}, dims=["site"])
+    unit_mask = (win & in_phase & site_on).transpose("year", "site", "accelerator")
+    coords = [y, inputs.sites.index.rename("site"), a.index.rename("accelerator")]
+    lower, upper = unit_bounds if unit_bounds is not None else (0, np.inf)
+    m.add_variables(lower=lower, upper=upper, coords=coords, name="units", integer=integer,
+                    mask=unit_mask)
+    start = inputs.start_year
+    hall_ok = in_phase & (xr.DataArray(y.to_numpy(), coords={"year": y.to_numpy()})
+                          >= start + lead_years(inputs.facility["build_years"]))
+    m.add_variables(lower=0, coords=[y, inputs.sites.index.rename("site")], name="hall_mw",
+                    mask=hall_ok.broadcast_like(site_on).transpose("year", "site"))
+    lead = inputs.power_sources.lead_time_years.map(lead_years)
+    src_ok = (xr.DataArray(y.to_numpy(), coords={"year": y.to_numpy()})
+              >= start + _da(lead.rename_axis("source")))
+    allowed = _da(inputs.site_sources)
+    pcoords = [y, inputs.sites.index.rename("site"),
+               inputs.power_sources.index.rename("source")]
+    m.add_variables(lower=0, coords=pcoords, name="power_mw",
+                    mask=(src_ok & in_phase & allowed).transpose("year", "site", "source"))
+    generating = _da((inputs.power_sources.kind != "battery").rename_axis("source"))
+    m.add_variables(lower=0, coords=pcoords, name="gen_gwh",
+                    mask=(allowed & generating).broadcast_like(src_ok)
+                    .transpose("year", "site", "source"))
+    inf = inputs.inference_demand_tokens_per_s
+    if len(inf.columns):
+        m.add_variables(lower=0, coords=[y, a.index.rename("accelerator"),
+                                         inf.columns.rename("inference")], name="serve_kacc")
+
+
+def build_terms(m: linopy.Model, inputs: PlanInputs) -> Terms:
+    """Fleet, power and money expressions in terms of the decisions."""
+    a, sites, ps, fac = inputs.accelerators, inputs.sites, inputs.power_sources, inputs.facility
+    per_unit_kacc = _da(a.accelerators_per_unit.rename_axis("accelerator") / 1e3)
+    units = m.variables["units"]
+    active_kacc = (_cumulative(units, inputs.years, inputs.life_years_int()) * per_unit_kacc
+                   + _existing_kacc(inputs))
+    w_mw_per_kacc = _da(a.it_power_w.rename_axis("accelerator") * 1e3 / 1e6)
+    it_mw = (active_kacc * w_mw_per_kacc).sum("accelerator")
+    facility_mw = it_mw * _da(sites.pue.rename_axis("site"))
+    power_cum = _cumulative(m.variables["power_mw"], inputs.years) + _da(
+        existing_power_mw(inputs).rename_axis(index="site", columns="source"))
+    new_kacc = units * per_unit_kacc
+    capex_acc = (new_kacc * _da(a.capex_usd_per_accelerator.rename_axis("accelerator")
+                                * 1e3 / 1e9)).sum(["site", "accelerator"])
+    capex_hall = (m.variables["hall_mw"] * (fac["capex_usd_per_mw"] / 1e9)).sum("site")
+    battery = (ps.kind == "battery").astype(float)
+    per_mw = ps.capex_usd_per_kw * 1e3 + battery * BATTERY_HOURS * ps.capex_usd_per_kwh * 1e3
+    capex_power = (m.variables["power_mw"] * _da(per_mw.rename_axis("source") / 1e9)
+                   ).sum(["site", "source"])
+    price = _energy_price(inputs)
+    energy = (m.variables["gen_gwh"] * _da(price * 1e3 / 1e9)).sum(["site", "source"])
+    fixed_om = (power_cum * _da(ps.fixed_opex_usd_per_kw_year.rename_axis("source")
+                                * 1e3 / 1e9)).sum(["site", "source"])
+    hall_cum = _cumulative(m.variables["hall_mw"], inputs.years).sum("site")
+    hall_om = hall_cum * (fac["capex_usd_per_mw"] * fac["opex_fraction_per_year"] / 1e9)
+    support = (active_kacc * _da(a.capex_usd_per_accelerator.rename_axis("accelerator")
+                                 * 1e3 / 1e9 * fac["hardware_support_fraction_per_year"])
+               ).sum(["site", "accelerator"])
+    return Terms(active_kacc=active_kacc, it_mw=it_mw, facility_mw=facility_mw,
+                 power_cum_mw=power_cum, capex_busd=capex_acc + capex_hall + capex_power,
+                 opex_busd=energy + fixed_om + hall_om + support)
+
+
+def _energy_price(inputs: PlanInputs) -> pd.DataFrame:
+    """site x source energy price, USD/MWh (a source without its own price: site grid)."""
+    ps = inputs.power_sources
+    grid = inputs.sites.electricity_usd_per_mwh
+    out = pd.DataFrame({p: ps.energy_usd_per_mwh[p] if pd.notna(ps.energy_usd_per_mwh[p])
+                        else grid for p in ps.index}, index=inputs.sites.index)
+    return out.rename_axis(index="site", columns="source").astype(float)
+
+
+def define_hall_capacity(m: linopy.Model, inputs: PlanInputs, t: Terms) -> None:
+    """Accelerators go only into halls that exist: IT MW <= halls built (+ installed base)."""
+    hall = _cumulative(m.variables["hall_mw"], inputs.years)
+    base = _da(existing_it_mw(inputs).rename_axis("site"))
+    m.add_constraints(t.it_mw - hall <= base, name="hall-it_mw-upper")
+
+
+def define_land(m: linopy.Model, inputs: PlanInputs, t: Terms) -> None:
+    """Halls need land: built MW x land per MW <= site land."""
+    hall = _cumulative(m.variables["hall_mw"], inputs.years)
+    per_mw = inputs.facility["land_m2_per_mw"]
+    free = _da(inputs.sites.land_m2.rename_axis("site")
+               - existing_it_mw(inputs) * per_mw) / 1e6
+    m.add_constraints(hall * (per_mw / 1e6) <= free, name="site-land_km2-upper")
+
+
+def define_site_power(m: linopy.Model, inputs: PlanInputs, t: Terms) -> None:
+    """Facility load (IT x PUE) within the power deliverable to the site that year."""
+    slack = m.add_variables(lower=0, coords=[inputs.years, inputs.sites.index.rename("site")],
+                            name="slack-site_power_mw")
+    limit = _da(inputs.site_power_mw.rename_axis(index="year", columns="site"))
+    m.add_constraints(t.facility_mw - slack <= limit, name="site-power_mw-upper")
+
+
+def define_power_supply(m: linopy.Model, inputs: PlanInputs, t: Terms) -> None:
+    """Power built covers the load: firm MW (batteries count) >= peak facility load; energy
+    drawn >= annual energy; each source's energy <= its capacity x capacity factor; a
+    battery charges from the site's non-firm sources (its MW <= theirs)."""
+    ps = inputs.power_sources
+    is_batt = ps.kind == "battery"
+    firm = _da((ps.firm | is_batt).astype(float).rename_axis("source"))
+    m.add_constraints((t.power_cum_mw * firm).sum("source") - t.facility_mw >= 0,
+                      name="power-firm_mw-lower")
+    load_gwh = t.facility_mw * (inputs.facility["average_load_fraction"] * HOURS_PER_YEAR / 1e3)
+    m.add_constraints(m.variables["gen_gwh"].sum("source") - load_gwh >= 0,
+                      name="power-energy_gwh-lower")
+    cf = _da(ps.capacity_factor.rename_axis("source") * HOURS_PER_YEAR / 1e3)
+    m.add_constraints(m.variables["gen_gwh"] - t.power_cum_mw * cf <= 0,
+                      name="power-gen_gwh-upper")
+    if is_batt.any():
+        variable = _da(((~ps.firm) & ~is_batt).astype(float).rename_axis("source"))
+        batt = _da(is_batt.astype(float).rename_axis("source"))
+        m.add_constraints((t.power_cum_mw * batt).sum("source")
+                          - (t.power_cum_mw * variable).sum("source") <= 0,
+                          name="power-battery_mw-charge")
+
+
+def define_supply(m: linopy.Model, inputs: PlanInputs, t: Terms) -> None:
+    """Accelerators installed per year within each supply cap (years with a cap)."""
+    cap = inputs.supply_cap.rename_axis(index="year", columns="accelerator")
+    if not cap.notna().to_numpy().any():
+        return
+    slack = m.add_variables(lower=0, coords=[inputs.years, cap.columns],
+                            name="slack-supply_kacc", mask=_da(cap.notna()))
+    per = _da(inputs.accelerators.accelerators_per_unit.rename_axis("accelerator") / 1e3)
+    new = (m.variables["units"] * per).sum("site")
+    m.add_constraints(new - slack <= _da(cap.fillna(0) / 1e3), name="supply-kacc-upper",
+                      mask=_da(cap.notna()))
+
+
+def define_hbm(m: linopy.Model, inputs: PlanInputs, t: Terms) -> None:
+    """HBM drawn per supplier per year within its supply (years with a figure)."""
+    sup = inputs.hbm_supply_gb.rename_axis(index="year", columns="supplier")
+    if not sup.notna().to_numpy().any():
+        return
+    a = inputs.accelerators
+    tb_per_unit = _da(inputs.hbm_share.mul(a.accelerators_per_unit * a.hbm_gb / 1e3, axis=0)
+                      .rename_axis(index="accelerator", columns="supplier"))
+    drawn = (m.variables["units"] * tb_per_unit).sum(["site", "accelerator"])
+    slack = m.add_variables(lower=0, coords=[inputs.years, sup.columns], name="slack-hbm_tb",
+                            mask=_da(sup.notna()))
+    m.add_constraints(drawn - slack <= _da(sup.fillna(0) / 1e3), name="hbm-supply_tb-upper",
+                      mask=_da(sup.notna()))
+
+
+def define_vendor_share(m: linopy.Model, inputs: PlanInputs, t: Terms) -> None:
+    """No vendor above ``vendor_max_share`` of the active fleet (by count), each year."""
+    share = inputs.vendor_max_share
+    vendors = sorted(set(inputs.accelerators.vendor))
+    if share is None or share >= 1:
+        return
+    onehot = pd.DataFrame({v: (inputs.accelerators.vendor == v).astype(float) for v in vendors})
+    fleet = t.active_kacc.sum("site")
+    by_vendor = (fleet * _da(onehot.rename_axis(index="accelerator", columns="vendor"))
+                 ).sum("accelerator")
+    slack = m.add_variables(lower=0, coords=[inputs.years, pd.Index(vendors, name="vendor")],
+                            name="slack-vendor_kacc")
+    m.add_constraints(by_vendor - fleet.sum("accelerator") * share - slack <= 0,
+                      name="vendor-share_kacc-upper")
+
+
+def define_training(m: linopy.Model, inputs: PlanInputs, t: Terms) -> None:
+    """Each reference training run finishes within ``max_days`` on the fleet of its
+    deadline year (accelerators not serving inference), at the rates the training model
+    predicts on each accelerator."""
+    tr = inputs.training
+    if tr.empty:
+        return
+    years = inputs.years
+    rate = inputs.training_tokens_per_s_per_gpu
+    free = t.active_kacc.sum("site")
+    if "serve_kacc" in m.variables:
+        free = free - m.variables["serve_kacc"].sum("inference")
+    slack = m.add_variables(lower=0, coords=[tr.index.rename("training")],
+                            name="slack-training_ttokens")
+    for w, row in tr.iterrows():
+        year = int(min(max(row.deadline_year, years[0]), years[-1]))
+        per_kacc = rate[w] * 1e3 * row.max_days * 86400.0 / 1e12
+        done = (free.sel(year=year) * _da(per_kacc.rename_axis("accelerator"))).sum("accelerator")
+        m.add_constraints(done + slack.sel(training=w) >= row.tokens / 1e12,
+                          name=f"training-tokens_t-lower[{w}]")
+
+
+def define_inference(m: linopy.Model, inputs: PlanInputs, t: Terms) -> None:
+    """Inference demand served each year by accelerators assigned to it."""
+    if "serve_kacc" not in m.variables:
+        return
+    serve = m.variables["serve_kacc"]
+    demand = inputs.inference_demand_tokens_per_s.rename_axis(index="year", columns="inference")
+    rate = inputs.inference_tokens_per_s_per_gpu.rename_axis(index="accelerator",
+                                                              columns="inference")
+    slack = m.add_variables(lower=0, coords=[inputs.years, demand.columns],
+                            name="slack-inference_mtok_per_s")
+    served = (serve * _da(rate * 1e3 / 1e6)).sum("accelerator")
+    m.add_constraints(served + slack >= _da(demand / 1e6), name="inference-mtok_per_s-lower")
+    m.add_constraints(serve.sum("inference") - t.active_kacc.sum("site") <= 0,
+                      name="inference-kacc-upper")
+
+
+def define_budget(m: linopy.Model, inputs: PlanInputs, t: Terms) -> None:
+    """Capex of each phase within its budget (the total follows)."""
+    phase = inputs.phase_of_year()
+    phases = inputs.phases
+    slack = m.add_variables(lower=0, coords=[phases.index.rename("phase")],
+                            name="slack-budget_busd")
+    for pid, p in phases.iterrows():
+        years = [int(y) for y in phase.index[phase == pid]]
+        spent = t.capex_busd.sel(year=years).sum("year")
+        m.add_constraints(spent - slack.sel(phase=pid) <= p.budget_usd / 1e9,
+                          name=f"budget-phase_busd-upper[{pid}]")
+
+
+CONSTRAINT_FAMILIES = (define_hall_capacity, define_land, define_site_power,
+                       define_power_supply, define_supply, define_hbm, define_vendor_share,
+                       define_training, define_inference, define_budget)
+
+
+def discount(inputs: PlanInputs) -> xr.DataArray:
+    """Discount factor of each year to the programme start."""
+    y = inputs.years.to_numpy()
+    return xr.DataArray((1 + inputs.discount_rate) ** -(y - y[0]), coords={"year": y},
+                        dims=["year"])
+
+
+def effective_exaflops(inputs: PlanInputs, t: Terms) -> linopy.LinearExpression:
+    """Effective exaFLOP/s of the fleet each year (peak x MFU on the reference model)."""
+    eff = _da(inputs.accelerators.effective_flop_per_s.rename_axis("accelerator") * 1e3 / 1e18)
+    return (t.active_kacc * eff).sum(["site", "accelerator"])
+
+
+def define_objective(m: linopy.Model, inputs: PlanInputs, t: Terms) -> None:
+    """Maximise effective compute delivered (exaFLOP/s-years), or minimise NPV cost; plus
+    the elastic-slack penalties."""
+    npv = ((t.capex_busd + t.opex_busd) * discount(inputs)).sum("year")
+    penalty = sum((m.variables[var] * weight).sum()
+                  for var, weight, _ in SLACKS.values() if var in m.variables)
+    if inputs.objective == "min_cost":
+        m.add_objective(npv + penalty)
+    else:
+        m.add_objective(-effective_exaflops(inputs, t).sum("year") + COST_TIEBREAK * npv
+                        + penalty)
+
+
+def build_model(inputs: PlanInputs, integer: bool = True,
+                unit_bounds: tuple[xr.DataArray, xr.DataArray] | None = None
+                ) -> tuple[linopy.Model, Terms]:
+    """The linopy model of a build-out.
+
+    Parameters
+    ----------
+    inputs : the planner's tables.
+    integer : deployable units are integers (False: the LP relaxation, whose duals price
+        each constraint).
+    unit_bounds : (lower, upper) year x site x accelerator bounds on the units (the
+        rounding stage bounds each unit count between the floor and ceiling of the LP's).
+    """
+    m = linopy.Model()
+    with warnings.catch_warnings():
+        # masked slots contribute nothing to sums: linopy's legacy semantics, wanted here
+        warnings.simplefilter("ignore", getattr(linopy, "LinopySemanticsWarning", Warning))
+        add_variables(m, inputs, integer, unit_bounds)
+        t = build_terms(m, inputs)
+        for define in CONSTRAINT_FAMILIES:
+            define(m, inputs, t)
+        define_objective(m, inputs, t)
+    return m, t
