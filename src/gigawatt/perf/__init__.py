@@ -14,6 +14,10 @@ _EXPORTS: dict[str, str] = {
     # training (gigawatt.perf.training)
     "estimate_training": "training",
     "search_training": "training",
+    "TrainingEstimate": "training",
+    "TrainingSearch": "training",
+    "family_efficiency": "gemm",
+    "gemm_time_s": "gemm",
     # inference (gigawatt.perf.inference)
     "estimate_serving": "inference",
     "max_throughput": "inference",

@@ -98,17 +98,32 @@ def activation_bytes(spec: ModelSpec, tokens: Any, tp: Any, pp: Any, vp: Any, sp
                      fraction: Any = 1.0) -> np.ndarray:
     """Activations of the first pipeline stage at its 1F1B peak, bytes.
 
-    That stage holds ``min(pp, microbatches)`` micro-batches in flight (x ``1 + (pp-1)/(pp*vp)`` with
-    interleaving, Korthikanti et al. section 4.2.3), each with ``ceil(L/pp)`` layers' stored activations, plus one layer's
-    full working set when recomputing, and the FP32 logits on a single stage.
+    That stage holds ``min(pp, microbatches)`` micro-batches in flight (x ``1 + (pp-1)/
+    (pp*vp)`` with interleaving, Korthikanti et al. section 4.2.3), each with ``ceil(L/pp)``
+    layers' stored activations, plus one layer's full working set when recomputing, and
+    the FP32 logits on a single stage.
     """
+    stored, working = layer_memory(spec, tokens, tp, sp, recompute, unfused_attn, fraction)
+    return pipeline_activation_bytes(spec, stored, working, tokens, tp, pp, vp, microbatches)
+
+
+def layer_memory(spec: ModelSpec, tokens: Any, tp: Any, sp: Any, recompute: Any,
+                 unfused_attn: bool, fraction: Any = 1.0) -> tuple[np.ndarray, np.ndarray]:
+    """(stored bytes per layer and micro-batch, working set of a recomputed layer)."""
+    stored = stored_activation_bytes(spec, tokens, tp, sp, recompute, unfused_attn, fraction)
+    working = np.where(np.asarray(recompute) > 0,
+                       layer_activation_bytes(spec, tokens, tp, sp, unfused_attn), 0.0)
+    return stored, working
+
+
+def pipeline_activation_bytes(spec: ModelSpec, stored: Any, working: Any, tokens: Any, tp: Any,
+                              pp: Any, vp: Any, microbatches: Any) -> np.ndarray:
+    """Peak activations of the first stage from per-layer figures (see
+    :func:`activation_bytes`), bytes."""
     pp, vp = np.asarray(pp, dtype=float), np.asarray(vp, dtype=float)
     layers = np.ceil(spec.layers / pp)
     in_flight = np.minimum(pp, np.asarray(microbatches, dtype=float)) * np.where(
         vp > 1, 1 + (pp - 1) / (pp * vp), 1.0)
-    stored = stored_activation_bytes(spec, tokens, tp, sp, recompute, unfused_attn, fraction)
-    working = np.where(np.asarray(recompute) > 0,
-                       layer_activation_bytes(spec, tokens, tp, sp, unfused_attn), 0.0)
     logits = np.where(pp > 1, 0.0, 4.0 * np.asarray(tokens, dtype=float) * spec.vocab
                       / np.asarray(tp, dtype=float))
     return layers * in_flight * stored + working + logits

@@ -173,6 +173,38 @@ def _dp_s(spec: ModelSpec, hw: Hardware, p: dict, params: dict, fwd_mb, bwd_mb,
     return exposed + np.where(zero >= 3, 2 * m * np.maximum(gather - fwd_mb, 0.0), 0.0)
 
 
+#: plan fields that per-layer, per-micro-batch quantities depend on
+LAYER_FIELDS = ("tp", "cp", "ep", "mb", "sp", "rc", "rf")
+
+
+def _per_layer(spec: ModelSpec, hw: Hardware, p: dict, unfused: bool) -> dict:
+    """Per-layer times and memory of one micro-batch (MoE and dense layers mixed in
+    proportion), the output layer's time, for arrays of plans."""
+    moe_share = spec.moe_layers / spec.layers
+    out = {k: (1 - moe_share) * v for k, v in _layer_times(spec, hw, p, False, unfused).items()}
+    if spec.is_moe:
+        moe = _layer_times(spec, hw, p, True, unfused)
+        out = {k: out[k] + moe_share * v for k, v in moe.items()}
+    T = p["mb"] * spec.seq_len / p["cp"]
+    out["logits"] = _logits_s(spec, hw, T, p["tp"])
+    out["stored"], out["working"] = mem.layer_memory(spec, T, p["tp"], p["sp"], p["rc"],
+                                                     unfused, p["rf"])
+    return out
+
+
+def _per_layer_unique(spec: ModelSpec, hw: Hardware, p: dict, unfused: bool) -> dict:
+    """:func:`_per_layer` computed once per distinct combination of :data:`LAYER_FIELDS`
+    (a few hundred among up to millions of plans) and gathered back."""
+    key = np.zeros(p["tp"].shape, dtype=np.int64)
+    for name in LAYER_FIELDS:
+        col = np.rint(np.asarray(p[name], dtype=float) * 4).astype(np.int64)
+        key = key * (int(col.max(initial=0)) + 1) + col
+    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    uniq = {k: np.asarray(p[k])[first] for k in LAYER_FIELDS}
+    return {k: np.broadcast_to(v, first.shape)[inverse]
+            for k, v in _per_layer(spec, hw, uniq, unfused).items()}
+
+
 def evaluate(spec: ModelSpec, hw: Hardware, p: dict, *, unfused_attn: bool = False,
              overlap_dp: bool = True) -> dict[str, np.ndarray]:
     """Step time, its breakdown and memory for arrays of plans.
@@ -196,13 +228,9 @@ def evaluate(spec: ModelSpec, hw: Hardware, p: dict, *, unfused_attn: bool = Fal
     p["m"] = m = p["gb"] / (dp * p["mb"])
     T = p["mb"] * spec.seq_len / p["cp"]
     layers = np.ceil(spec.layers / pp)
-    moe_share = spec.moe_layers / spec.layers
-    dense = _layer_times(spec, hw, p, False, unfused_attn)
-    per_mb = {k: layers * (1 - moe_share) * v for k, v in dense.items()}
-    if spec.is_moe:
-        moe = _layer_times(spec, hw, p, True, unfused_attn)
-        per_mb = {k: per_mb[k] + layers * moe_share * v for k, v in moe.items()}
-    per_mb["compute"] = per_mb["compute"] + _logits_s(spec, hw, T, tp)
+    lay = _per_layer_unique(spec, hw, p, unfused_attn)
+    per_mb = {k: layers * lay[k] for k in ("compute", "tp_comm", "ep_comm", "cp_comm")}
+    per_mb["compute"] = per_mb["compute"] + lay["logits"]
     bw, lat = _bw(tp * p["cp"] * dp, hw)
     # Megatron's scatter/gather optimisation (Narayanan et al. section 4.1): each of the
     # tp ranks sends 1/tp of the activation over its own link, then all-gathers over TP
@@ -221,8 +249,7 @@ def evaluate(spec: ModelSpec, hw: Hardware, p: dict, *, unfused_attn: bool = Fal
     breakdown["optimizer"] = opt_s
     step = sum(breakdown.values())
     states = mem.state_bytes(params, dp, p["ep"], p["zero"])
-    acts = mem.activation_bytes(spec, T, tp, pp, vp, p["sp"], p["rc"], unfused_attn, m,
-                                p["rf"])
+    acts = mem.pipeline_activation_bytes(spec, lay["stored"], lay["working"], T, tp, pp, vp, m)
     gathered = np.where(p["zero"] >= 3, 2 * local / layers * mem.WEIGHT_BYTES, 0.0)
     memory = {**states, "activations": acts, "buffers": gathered}
     total = sum(memory.values())
