@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-AREAS = ["training", "inference", "ops", "deploy"]
+AREAS = ["catalog", "training", "inference", "ops", "deploy"]
 
 HEADER = """# Validation
 

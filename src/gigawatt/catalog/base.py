@@ -71,7 +71,7 @@ class SourcedRow(BaseModel):
             if isinstance(value, dict) and "value" in value and set(value) <= {
                     "value", "source", "estimate", "note"}:
                 prov[key] = {"source": value.get("source", default["source"]),
-                             "estimate": value.get("estimate", False),
+                             "estimate": value.get("estimate", default["estimate"]),
                              "note": value.get("note")}
                 data[key] = value["value"]
             elif default["source"] is not None:

@@ -36,7 +36,7 @@ def console():
     """A rich console on stdout (human output)."""
     from rich.console import Console
 
-    return Console(highlight=False, width=None if sys.stdout.isatty() else 160)
+    return Console(highlight=False, width=None if sys.stdout.isatty() else 220)
 
 
 def err_console():
