@@ -167,10 +167,13 @@ def _dp_s(spec: ModelSpec, hw: Hardware, p: dict, params: dict, fwd_mb, bwd_mb,
             col.all_reduce_s(n * mem.GRAD_BYTES, ranks, bw, lat))
         gather = gather + np.where(zero >= 1, col.all_gather_s(n * mem.WEIGHT_BYTES,
                                                                ranks, bw, lat), 0.0)
+    # ZeRO-3/FSDP gathers the weights again in every micro-batch's forward and backward
+    # and reduce-scatters its gradients each time (no full gradient buffer to accumulate)
     if not overlap:
-        return grads + gather + np.where(zero >= 3, 2 * m * gather, 0.0)
-    exposed = np.maximum(grads - bwd_mb, 0.0) + np.maximum(gather - fwd_mb, 0.0)
-    return exposed + np.where(zero >= 3, 2 * m * np.maximum(gather - fwd_mb, 0.0), 0.0)
+        return np.where(zero >= 3, m * (2 * gather + grads), grads + gather)
+    once = np.maximum(grads - bwd_mb, 0.0) + np.maximum(gather - fwd_mb, 0.0)
+    per_mb = np.maximum(gather - fwd_mb, 0.0) + np.maximum(gather + grads - bwd_mb, 0.0)
+    return np.where(zero >= 3, m * per_mb, once)
 
 
 #: plan fields that per-layer, per-micro-batch quantities depend on
