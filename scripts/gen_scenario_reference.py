@@ -265,6 +265,25 @@ def builtin_section(sid: str) -> str:
     return "\n\n".join(out)
 
 
+def presets_section() -> str:
+    """The catalog's LLMs and demand presets that workloads name (both owned with this page)."""
+    from gigawatt.catalog import load_catalog
+
+    cat = load_catalog()
+    rows = ["| demand | served by | output tokens/day | prompt / output tokens | "
+            "TTFT / TPOT SLO | peak/mean |", "| --- | --- | --- | --- | --- | --- |"]
+    for d in cat.table("demands").values():
+        rows.append(f"| `{d.id}` | `{d.model}` | {d.tokens_per_day:.3g} | "
+                    f"{d.prompt_tokens:,} / {d.output_tokens:,} | {d.ttft_slo_s:g} s / "
+                    f"{d.tpot_slo_s * 1e3:g} ms | {d.peak_to_mean:g} |")
+    models = ", ".join(f"`{m.id}`" + (" (estimate)" if m.estimate else "")
+                       for m in cat.table("models").values())
+    return ("## Workload presets\n\n`workloads.training[].model` and `reference_model` name "
+            "a catalog LLM: " + models + ". `workloads.inference[].demand` names a demand "
+            "preset (each derivation is in its notes: `gigawatt catalog show <id>`):\n\n"
+            + "\n".join(rows))
+
+
 BUILTIN_INTRO = """## Built-in scenarios
 
 Four programmes ship with gigawatt. Facts of each programme (budgets, dates, GPU counts,
@@ -281,7 +300,7 @@ def render() -> str:
     order = [s for s in ("stargate", "stargate-2024", "colossus", "korea-2023")
              if s in builtin_scenarios()]
     order += [s for s in builtin_scenarios() if s not in order]
-    body = [INTRO.strip(), EXAMPLE.strip(), reference(), BUILTIN_INTRO]
+    body = [INTRO.strip(), EXAMPLE.strip(), reference(), presets_section(), BUILTIN_INTRO]
     body += [builtin_section(s) for s in order]
     return "\n\n".join(body) + "\n"
 
