@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import PlanError, ValidationError
+from ..errors import GigawattError, PlanError, ValidationError
 from .gemm import family_efficiency
 from .llm import ModelSpec, model_spec
 from .plans import RECOMPUTE, RECOMPUTE_NAMES, enumerate_plans
@@ -148,7 +148,7 @@ def hardware(acc: Any, catalog: Any, precision: str) -> Hardware:
     latency_us = 5.0
     try:
         latency_us = cat.get("fabrics", cat.system(acc.system).fabric).latency_us
-    except Exception:  # noqa: BLE001 - a system/fabric row not in this catalog: default
+    except GigawattError:  # a system or fabric row missing from this catalog: default
         pass
     return Hardware(
         accelerator=acc.id, family=acc.family,
@@ -346,10 +346,10 @@ def _nearest(ctx: _Context, fixed: dict[str, Any], n: int = 3) -> list[str]:
             dist += np.abs(np.log2(np.maximum(arr[ok], 0.5) / val))
     out: list[str] = []
     for i in ok[np.lexsort((res["step_time_s"][ok], dist))]:
-        text = " ".join(f"--{k} {p[_SHORT.get(k, k)][i]}" for k in
-                        ("tp", "pp", "dp", "cp", "vp", "microbatch"))
-        if text not in out:
-            out.append(text)
+        text = " ".join(f"--{k} {p[_SHORT.get(k, k)][i]}" for k in ("tp", "pp", "dp", "cp"))
+        if not any(o.startswith(text) for o in out):
+            out.append(text + " " + " ".join(f"--{k} {p[_SHORT.get(k, k)][i]}"
+                                             for k in ("vp", "microbatch")))
         if len(out) == n:
             break
     return out
@@ -440,7 +440,9 @@ def search_training(model: Any, accelerator: Any, gpus: int, *, precision: str =
     ok = np.flatnonzero(res["fits"])
     if ok.size == 0:
         raise _no_plan(ctx, fixed, rejected, "no valid plan")
-    order = ok[np.argsort(res["step_time_s"][ok], kind="stable")][:top_k]
+    # fastest first; among equally fast plans the one needing less memory
+    order = ok[np.lexsort((res["memory_total_bytes"][ok],
+                           np.round(res["step_time_s"][ok], 9)))][:top_k]
     tp_, tr = _take(p, res, order)
     best = _estimate_at(ctx, tp_, tr, 0, tokens)
     top = [_estimate_at(ctx, tp_, tr, j, tokens, _why(best.breakdown_s, {
