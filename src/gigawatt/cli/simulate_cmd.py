@@ -39,8 +39,9 @@ def _read_plan(path: str) -> Any:
 def _print(d: dict[str, Any]) -> None:
     out = console()
     lost = d["lost_gpu_hours_by_reason"]
-    out.print(table(f"simulate: {fmt(d['gpus'])} x {d['accelerator']}, {fmt(d['days'])} days, "
-                    f"recovery {d['recovery']}, seed {d['seed']}", ["figure", "value"], [
+    out.print(f"simulate: {fmt(d['gpus'])} x {d['accelerator']} ({fmt(d['job_gpus'])} in the "
+              f"training job), {fmt(d['days'])} days, recovery {d['recovery']}, seed {d['seed']}")
+    out.print(table("result", ["figure", "value"], [
         ["ettr", d["ettr"]], ["interruptions (unexpected / planned)",
                               f"{d['interruptions']['unexpected']} / {d['interruptions']['planned']}"],
         ["mtbf_h", d["mtbf_h"]], ["checkpoint interval_min", d["checkpoint"]["interval_min"]],
@@ -93,7 +94,7 @@ def simulate(
     from ..ops import simulate as run, simulate_plan
 
     if recovery not in _RECOVERY:
-        raise ValidationError(f"--recovery {recovery!r} is not allowed; allowed: "
+        raise ValidationError(f"{recovery!r} is not allowed; allowed: "
                               f"{', '.join(_RECOVERY)}", field="--recovery")
     spares: int | str = spare_nodes if spare_nodes == "auto" else _int(spare_nodes)
     kw = dict(checkpoint_interval_min=_interval(checkpoint_interval_min),
@@ -127,5 +128,5 @@ def _int(text: str) -> int:
     try:
         return int(text)
     except ValueError:
-        raise ValidationError(f"--spare-nodes {text!r} is not allowed; allowed: a whole "
+        raise ValidationError(f"{text!r} is not allowed; allowed: a whole "
                               "number >= 0 or auto", field="--spare-nodes") from None

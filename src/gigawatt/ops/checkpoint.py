@@ -47,7 +47,7 @@ def choose_interval(policy: float | str, write_min: float, mtbi_min: float,
     need = max(write_min, commit_min)
     if isinstance(policy, str):
         if policy not in POLICIES:
-            raise ValidationError(f"checkpoint_interval_min {policy!r} is not allowed; allowed:"
+            raise ValidationError(f"{policy!r} is not allowed; allowed:"
                                   f" a number of minutes or one of {', '.join(POLICIES)}",
                                   field="checkpoint_interval_min")
         if not math.isfinite(mtbi_min):
@@ -55,10 +55,10 @@ def choose_interval(policy: float | str, write_min: float, mtbi_min: float,
         return max(POLICIES[policy](write_min, mtbi_min), need)
     tau = float(policy)
     if not (tau > 0 and math.isfinite(tau)):
-        raise ValidationError(f"checkpoint_interval_min {policy!r} is out of range; allowed:"
+        raise ValidationError(f"{policy!r} is out of range; allowed:"
                               " > 0 minutes, or 'auto'", field="checkpoint_interval_min")
     if tau < need:
-        raise ValidationError(f"checkpoint_interval_min {tau:g} is shorter than the "
+        raise ValidationError(f"{tau:g} min is shorter than the "
                               f"checkpoint write time {need:.3g} min; allowed: >= {need:.3g}",
                               field="checkpoint_interval_min")
     return tau

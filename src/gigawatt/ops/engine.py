@@ -37,7 +37,7 @@ def _number(name: str, value: Any, lo: float, hi: float = math.inf, *,
         ok = (value > lo if strict else value >= lo) and value <= hi
     if not ok:
         rng = f"{'>' if strict else '>='} {lo:g}" + (f" and <= {hi:g}" if math.isfinite(hi) else "")
-        raise ValidationError(f"{name} = {value!r} is out of range; allowed: {rng}", field=name)
+        raise ValidationError(f"{value!r} is out of range; allowed: {rng}", field=name)
     return float(value)
 
 
@@ -64,7 +64,7 @@ def _sizes(gpus: Any, job_gpus: Any, days: Any, per_node: int) -> tuple[int, int
     g = int(_number("gpus", gpus, 1, MAX_GPUS))
     j = int(_number("job_gpus", g if job_gpus is None else job_gpus, 1, MAX_GPUS))
     if j > g:
-        raise ValidationError(f"job_gpus = {j} is larger than the cluster ({g} gpus); "
+        raise ValidationError(f"{j} is larger than the cluster ({g} gpus); "
                               f"allowed: 1..{g}", field="job_gpus")
     horizon_h = _number("days", days, 0, 36500, strict=True) * HOURS_PER_DAY
     return g, -(-g // per_node), j, -(-j // per_node), horizon_h
@@ -168,7 +168,7 @@ def simulate(gpus: int, days: float, *, job_gpus: int | None = None,
     """
     t0 = time.perf_counter()
     if recovery not in MODES:
-        raise ValidationError(f"recovery {recovery!r} is not allowed; allowed: "
+        raise ValidationError(f"{recovery!r} is not allowed; allowed: "
                               f"{', '.join(MODES)}", field="recovery")
     model = _model(failure_model, failure_rate, failure_multiplier, lifetime, weibull_shape)
     d = model.defaults

@@ -75,7 +75,7 @@ class FailureModel:
     def scaled(self, factor: float) -> "FailureModel":
         """The same mix of causes with every unexpected rate multiplied by ``factor``."""
         if not (factor >= 0 and math.isfinite(factor)):
-            raise ValidationError(f"failure rate multiplier {factor!r} is out of range; "
+            raise ValidationError(f"{factor!r} is out of range; "
                                   "allowed: >= 0 and finite", field="failure_multiplier")
         causes = tuple(replace(c, rate_per_node_day=c.rate_per_node_day * factor)
                        for c in self.causes)
@@ -84,10 +84,10 @@ class FailureModel:
     def with_lifetime(self, lifetime: str, shape: float) -> "FailureModel":
         """Every cause with the given lifetime distribution (same mean rate)."""
         if lifetime not in LIFETIMES:
-            raise ValidationError(f"lifetime {lifetime!r} is not allowed; allowed: "
+            raise ValidationError(f"{lifetime!r} is not allowed; allowed: "
                                   f"{', '.join(LIFETIMES)}", field="lifetime")
         if not shape > 0:
-            raise ValidationError(f"weibull_shape {shape!r} is out of range; allowed: > 0",
+            raise ValidationError(f"{shape!r} is out of range; allowed: > 0",
                                   field="weibull_shape")
         causes = tuple(replace(c, lifetime=lifetime, weibull_shape=shape) for c in self.causes)
         return replace(self, causes=causes)

@@ -57,7 +57,7 @@ def read_plan_clusters(plan: Any) -> list[ClusterSpec]:
             w = f"{where}.clusters[{k}]"
             count = _need(cl, "count", w, (int, float))
             if count < 0 or int(count) != count:
-                raise ValidationError(f"count = {count!r} is out of range; allowed: a whole "
+                raise ValidationError(f"{count!r} is out of range; allowed: a whole "
                                       "number >= 0", field=f"{w}.count")
             out.append(ClusterSpec(pid, year if isinstance(year, int) else None,
                                    str(_need(cl, "site", w, str)),

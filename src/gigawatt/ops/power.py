@@ -38,7 +38,7 @@ class PowerModel:
         pue = catalog.get("coolings", catalog.system(acc.system).cooling).pue
         if limit_mw is not None and not (isinstance(limit_mw, (int, float))
                                          and math.isfinite(limit_mw) and limit_mw > 0):
-            raise ValidationError(f"power_limit_mw = {limit_mw!r} is out of range; "
+            raise ValidationError(f"{limit_mw!r} is out of range; "
                                   "allowed: > 0", field="power_limit_mw")
         return cls(acc.all_in_power_w, pue, defaults["idle_power_fraction"],
                    defaults["checkpoint_power_fraction"], limit_mw)
@@ -59,7 +59,7 @@ def _step_h(horizon_h: float, timestep_min: Any) -> float:
         return minutes / 60.0
     ok = isinstance(timestep_min, (int, float)) and math.isfinite(timestep_min)
     if not ok or timestep_min < 1 or horizon_h * 60 / timestep_min > 10 * MAX_BINS * 10:
-        raise ValidationError(f"timestep_min = {timestep_min!r} is out of range; allowed: "
+        raise ValidationError(f"{timestep_min!r} is out of range; allowed: "
                               f">= 1 and at most {10 * MAX_BINS * 10} bins over the run",
                               field="timestep_min")
     return float(timestep_min) / 60.0
