@@ -188,13 +188,14 @@ def test_stargate_2024_facts(catalog):
 def test_colossus_reaches_one_million_gpus(catalog):
     sc = load_scenario("colossus", catalog)
     assert [s.site for s in sc.sites] == ["memphis-tn"]
-    base = sum(e.count for e in sc.existing if e.accelerator == "h100-sxm")
-    assert base == 100_000  # 100k H100 in 2024
+    first = sum(e.count for e in sc.existing if e.installed_year == 2024)
+    assert first == 100_000  # 100k H100 in 2024
+    assert {e.accelerator for e in sc.existing if e.installed_year == 2024} == {"h100-sxm"}
+    base = sum(e.count for e in sc.existing)
+    assert base == 200_000  # doubled to 200k (50k more H100, 50k H200) by early 2025
     caps = sum(sum(a.supply_cap_by_year.values()) for a in sc.accelerators)
     assert base + caps == 1_000_000
-    first_year = sum(a.supply_cap_by_year.get(2025, 0) for a in sc.accelerators
-                     if a.accelerator in ("h100-sxm", "h200"))
-    assert base + first_year == 200_000  # doubled to 200k
+    assert sc.budget_usd == pytest.approx(30e9)  # $10B (July 2025) + $20B (October 2025)
 
 
 def test_korea_starts_from_1961_h100s(catalog):
