@@ -107,7 +107,8 @@ def _softmax_s(spec: ModelSpec, hw: Hardware, T, tp, unfused: bool) -> np.ndarra
     return hw.eff.ew_traffic * act / (hw.hbm_bytes_per_s * hw.eff.mem_eff)
 
 
-def _layer_times(spec: ModelSpec, hw: Hardware, p: dict, moe: bool, unfused: bool) -> dict:
+def _layer_times(spec: ModelSpec, hw: Hardware, p: dict, moe: bool, unfused: bool,
+                 overlap_ep: bool = True) -> dict:
     """Per-layer, per-micro-batch times (s) of compute and TP / EP / CP communication."""
     tp, cp, ep, mb, sp, rc = p["tp"], p["cp"], p["ep"], p["mb"], p["sp"], p["rc"]
     full = np.where(rc == 2, p["rf"], 0.0)          # fraction of layers fully recomputed
@@ -131,6 +132,10 @@ def _layer_times(spec: ModelSpec, hw: Hardware, p: dict, moe: bool, unfused: boo
         bw_e, lat_e = _bw(tp * ep, hw)
         a2a = col.all_to_all_s(T * spec.top_k * spec.hidden * ACT_BYTES / tp, ep, bw_e, lat_e)
         out["ep_comm"] = (4 + 2 * full) * a2a
+        if overlap_ep:
+            # dispatch/combine of one micro-batch run under another's compute (DeepSeek-V3
+            # DualPipe, Megatron-core MoE all-to-all overlap): only the excess is exposed
+            out["ep_comm"] = np.maximum(out["ep_comm"] - out["compute"], 0.0)
     bw_c, lat_c = _bw(tp * cp, hw)
     kv = 2.0 * mb * spec.seq_len * spec.kv_dim / np.minimum(tp, spec.kv_heads) * ACT_BYTES
     cp_fwd = col.all_gather_s(kv, cp, bw_c, lat_c)
@@ -180,13 +185,14 @@ def _dp_s(spec: ModelSpec, hw: Hardware, p: dict, params: dict, fwd_mb, bwd_mb,
 LAYER_FIELDS = ("tp", "cp", "ep", "mb", "sp", "rc", "rf")
 
 
-def _per_layer(spec: ModelSpec, hw: Hardware, p: dict, unfused: bool) -> dict:
+def _per_layer(spec: ModelSpec, hw: Hardware, p: dict, unfused: bool,
+               overlap_ep: bool = True) -> dict:
     """Per-layer times and memory of one micro-batch (MoE and dense layers mixed in
     proportion), the output layer's time, for arrays of plans."""
     moe_share = spec.moe_layers / spec.layers
     out = {k: (1 - moe_share) * v for k, v in _layer_times(spec, hw, p, False, unfused).items()}
     if spec.is_moe:
-        moe = _layer_times(spec, hw, p, True, unfused)
+        moe = _layer_times(spec, hw, p, True, unfused, overlap_ep)
         out = {k: out[k] + moe_share * v for k, v in moe.items()}
     T = p["mb"] * spec.seq_len / p["cp"]
     out["logits"] = _logits_s(spec, hw, T, p["tp"])
@@ -195,7 +201,8 @@ def _per_layer(spec: ModelSpec, hw: Hardware, p: dict, unfused: bool) -> dict:
     return out
 
 
-def _per_layer_unique(spec: ModelSpec, hw: Hardware, p: dict, unfused: bool) -> dict:
+def _per_layer_unique(spec: ModelSpec, hw: Hardware, p: dict, unfused: bool,
+                      overlap_ep: bool = True) -> dict:
     """:func:`_per_layer` computed once per distinct combination of :data:`LAYER_FIELDS`
     (a few hundred among up to millions of plans) and gathered back."""
     key = np.zeros(p["tp"].shape, dtype=np.int64)
@@ -205,11 +212,11 @@ def _per_layer_unique(spec: ModelSpec, hw: Hardware, p: dict, unfused: bool) -> 
     _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
     uniq = {k: np.asarray(p[k])[first] for k in LAYER_FIELDS}
     return {k: np.broadcast_to(v, first.shape)[inverse]
-            for k, v in _per_layer(spec, hw, uniq, unfused).items()}
+            for k, v in _per_layer(spec, hw, uniq, unfused, overlap_ep).items()}
 
 
 def evaluate(spec: ModelSpec, hw: Hardware, p: dict, *, unfused_attn: bool = False,
-             overlap_dp: bool = True) -> dict[str, np.ndarray]:
+             overlap_dp: bool = True, overlap_ep: bool = True) -> dict[str, np.ndarray]:
     """Step time, its breakdown and memory for arrays of plans.
 
     Parameters
@@ -225,13 +232,15 @@ def evaluate(spec: ModelSpec, hw: Hardware, p: dict, *, unfused_attn: bool = Fal
     overlap_dp : bool
         Overlap DP communication with backward/forward compute (Megatron-LM since 2023,
         FSDP); False for runs made without it.
+    overlap_ep : bool
+        Overlap MoE all-to-all with the compute of another micro-batch.
     """
     p = {k: np.asarray(v) for k, v in p.items()}
     tp, pp, dp, vp = p["tp"], p["pp"], p["dp"], p["vp"]
     p["m"] = m = p["gb"] / (dp * p["mb"])
     T = p["mb"] * spec.seq_len / p["cp"]
     layers = np.ceil(spec.layers / pp)
-    lay = _per_layer_unique(spec, hw, p, unfused_attn)
+    lay = _per_layer_unique(spec, hw, p, unfused_attn, overlap_ep)
     per_mb = {k: layers * lay[k] for k in ("compute", "tp_comm", "ep_comm", "cp_comm")}
     per_mb["compute"] = per_mb["compute"] + lay["logits"]
     bw, lat = _bw(tp * p["cp"] * dp, hw)

@@ -172,7 +172,7 @@ def _check_int(name: str, value: Any, lo: int, hi: int | None = None) -> None:
 
 def _fixed_fields(fixed: dict[str, Any]) -> dict[str, Any]:
     """Validate user-given plan fields; map recompute names to codes."""
-    unknown = set(fixed) - set(PLAN_FIELDS) - {"attention", "overlap_dp"}
+    unknown = set(fixed) - set(PLAN_FIELDS) - {"attention", "overlap_dp", "overlap_ep"}
     if unknown:
         raise ValidationError(f"unknown plan field(s) {sorted(unknown)}; allowed: "
                               f"{', '.join(PLAN_FIELDS)}", field=sorted(unknown)[0])
@@ -208,7 +208,8 @@ def _plan_dict(p: dict[str, np.ndarray], i: int, precision: str, seq_len: int,
             "seq_len": seq_len, "recompute": RECOMPUTE_NAMES[int(p["rc"][i])],
             "recompute_fraction": float(p["rf"][i]),
             "zero": int(p["zero"][i]), "sp": bool(p["sp"][i]), "precision": precision,
-            "attention": opts["attention"], "overlap_dp": opts["overlap_dp"]}
+            "attention": opts["attention"], "overlap_dp": opts["overlap_dp"],
+            "overlap_ep": opts["overlap_ep"]}
 
 
 def _flops(spec: ModelSpec, p: dict[str, np.ndarray], res: dict, gpus: int,
@@ -298,7 +299,8 @@ def _context(model: Any, accelerator: Any, gpus: int, precision: str, seq_len: i
     acc = cat.accelerator(accelerator) if isinstance(accelerator, str) else accelerator
     spec = resolve_model(model, cat, seq_len)
     opts = {"attention": fixed.get("attention") or "flash",
-            "overlap_dp": bool(fixed.get("overlap_dp", True))}
+            "overlap_dp": bool(fixed.get("overlap_dp", True)),
+            "overlap_ep": bool(fixed.get("overlap_ep", True))}
     return _Context(spec, hardware(acc, cat, precision), acc, cat, int(gpus), precision, opts)
 
 
@@ -315,7 +317,7 @@ def _run(ctx: _Context, fixed: dict[str, Any]) -> tuple[dict, dict, dict[str, in
         rejected["divisibility"] += int((~keep).sum())
         p = {k: v[keep] for k, v in p.items()}
     res = evaluate(ctx.spec, ctx.hw, p, unfused_attn=ctx.opts["attention"] == "unfused",
-                   overlap_dp=ctx.opts["overlap_dp"])
+                   overlap_dp=ctx.opts["overlap_dp"], overlap_ep=ctx.opts["overlap_ep"])
     rejected["memory"] = int((~res["fits"]).sum())
     return p, res, rejected, considered
 
@@ -331,7 +333,7 @@ def _take(p: dict, res: dict, idx: np.ndarray) -> tuple[dict, dict]:
 def _nearest(ctx: _Context, fixed: dict[str, Any], n: int = 3) -> list[str]:
     """Short descriptions of the valid plans closest to the requested one."""
     free = {k: v for k, v in fixed.items() if k in ("global_batch", "attention",
-                                                    "overlap_dp", "sp")}
+                                                    "overlap_dp", "overlap_ep", "sp")}
     try:
         p, res, _, _ = _run(ctx, free)
     except PlanError:
@@ -401,7 +403,9 @@ def estimate_training(model: Any, accelerator: Any, gpus: int, *, tp: int, pp: i
     catalog : Catalog, optional
     **options
         ``sp`` (sequence parallelism, default ``tp > 1``), ``attention`` ("flash" or
-        "unfused" as in Megatron 2021-22), ``overlap_dp`` (default True).
+        "unfused" as in Megatron 2021-22), ``overlap_dp`` and ``overlap_ep`` (overlap DP
+        and MoE all-to-all communication with compute; default True),
+        ``recompute_fraction`` (share of layers fully recomputed with ``"full"``).
 
     Raises
     ------
