@@ -132,8 +132,16 @@ def test_every_catalog_accelerator_gives_a_plan(catalog):
 def test_moe_model_uses_expert_parallelism(catalog):
     if "mixtral-8x7b" not in catalog.table("models"):
         pytest.skip("catalog has no MoE model")
-    s = search_training("mixtral-8x7b", "h100-sxm", 256, catalog=catalog, ep=8)
-    assert s.best.plan["ep"] == 8 and s.best.breakdown_s["ep_comm"] > 0
+    kw = dict(catalog=catalog, tp=2, pp=1, ep=8, cp=1, recompute="selective", zero=1,
+              microbatch=1)
+    exposed = estimate_training("mixtral-8x7b", "h100-sxm", 256, overlap_ep=False, **kw)
+    hidden = estimate_training("mixtral-8x7b", "h100-sxm", 256, **kw)
+    assert exposed.plan["ep"] == 8 and exposed.breakdown_s["ep_comm"] > 0
+    assert hidden.breakdown_s["ep_comm"] < exposed.breakdown_s["ep_comm"]
+    assert hidden.step_time_s < exposed.step_time_s
+    # experts are sharded over EP: more EP, fewer expert weights per accelerator
+    ep1 = estimate_training("mixtral-8x7b", "h100-sxm", 256, **{**kw, "ep": 1})
+    assert ep1.memory_breakdown_gb["weights"] > hidden.memory_breakdown_gb["weights"]
 
 
 def test_cli_json(cli):

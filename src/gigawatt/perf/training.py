@@ -18,7 +18,7 @@ import numpy as np
 from ..errors import GigawattError, PlanError, ValidationError
 from .gemm import family_efficiency
 from .llm import ModelSpec, model_spec
-from .plans import RECOMPUTE, RECOMPUTE_NAMES, enumerate_plans
+from .plans import RECOMPUTE, RECOMPUTE_NAMES, default_global_batch, enumerate_plans
 from .step import Hardware, evaluate
 
 PRECISIONS = ("bf16", "fp8")
@@ -418,6 +418,11 @@ def estimate_training(model: Any, accelerator: Any, gpus: int, *, tp: int, pp: i
                                microbatch=microbatch, global_batch=global_batch,
                                recompute=recompute, zero=zero, **options))
     ctx = _context(model, accelerator, gpus, precision, seq_len, catalog, fixed)
+    if global_batch is None and gpus % (tp * pp * cp) == 0:
+        # the default batch, rounded to this plan's data-parallel micro-batches
+        per_step = (dp or gpus // (tp * pp * cp)) * microbatch
+        target = default_global_batch(ctx.spec, ctx.gpus)
+        fixed["global_batch"] = per_step * max(1, round(target / per_step))
     p, res, rejected, _ = _run(ctx, fixed)
     if p["tp"].size == 0:
         raise _no_plan(ctx, fixed, rejected, "this plan cannot exist")
