@@ -9,6 +9,7 @@ again, or evaluate a fixed plan under other inputs (:func:`evaluate_plan`).
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 from ..catalog import Catalog, load_catalog
 from ..scenario import Scenario, load_scenario
@@ -20,7 +21,7 @@ from .result import PlanResult, read_result
 from .solve import solve, solve_inputs
 
 
-def optimise(inputs: PlanInputs, *, time_limit_s: float = 60.0, mip_rel_gap: float = 1e-3,
+def optimise(inputs: PlanInputs, *, time_limit_s: float = 60.0, mip_rel_gap: float = 1e-5,
              exact: bool = False) -> PlanResult:
     """Solve a build-out given its input tables.
 
@@ -41,12 +42,17 @@ def optimise(inputs: PlanInputs, *, time_limit_s: float = 60.0, mip_rel_gap: flo
                        rounding_gap=abs(s.objective - s.lp_objective))
 
 
-def plan_scenario(scenario: Scenario | str, catalog: Catalog | None = None,
-                  **kwargs) -> PlanResult:
-    """Plan a scenario (object, built-in id or path) with the real performance models."""
+def plan_scenario(scenario: Scenario | str, catalog: Catalog | None = None, *,
+                  cache_dir: Path | None = None, **kwargs) -> PlanResult:
+    """Plan a scenario (object, built-in id or path) with the real performance models.
+
+    ``cache_dir`` holds the capability tables between runs (see :func:`capability_for`);
+    other keywords go to :func:`optimise`.
+    """
     cat = catalog or load_catalog()
     sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario, cat)
-    return optimise(plan_inputs(sc, cat, capability_for(sc, cat)), **kwargs)
+    cap = capability_for(sc, cat, cache_dir=cache_dir)
+    return optimise(plan_inputs(sc, cat, cap), **kwargs)
 
 
 __all__ = ["Capability", "PlanInputs", "PlanResult", "build_model", "capability_for",

@@ -9,13 +9,18 @@ the demand's SLOs. The optimisation takes these as plain tables (:class:`Capabil
 so tests and the risk layer can pass their own numbers.
 
 Results of the performance models are cached per (model, accelerator, cluster size,
-precision) in the process.
+precision) in the process, and, when a ``cache_dir`` is given, on disk under a key that
+hashes the catalog rows involved and the performance model's source, so a changed
+catalog value or model never reads a stale entry.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass, field
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -76,12 +81,10 @@ def _training_point(model: str, accelerator: str, gpus: int, precision: str
                     ) -> tuple[float, float, str]:
     """(MFU, tokens/s per GPU, why-not) of the best training plan; zeros if none runs."""
     from .. import perf
-    from ..catalog import load_catalog
 
-    cat = load_catalog()
     try:
-        best = perf.search_training(cat.model(model), cat.accelerator(accelerator), gpus,
-                                    precision=precision).best
+        best = perf.search_training(model, accelerator, gpus, precision=precision,
+                                    top_k=1).best
     except GigawattError as exc:
         return 0.0, 0.0, str(exc)
     return float(best.mfu), float(best.tokens_per_s) / gpus, ""
@@ -92,11 +95,9 @@ def _inference_point(model: str, accelerator: str, prompt_tokens: int, output_to
                      ttft_slo_s: float, tpot_slo_s: float) -> tuple[float, str]:
     """(output tokens/s per GPU, why-not) at the SLOs; zero if it cannot serve."""
     from .. import perf
-    from ..catalog import load_catalog
 
-    cat = load_catalog()
     try:
-        res = perf.max_throughput(cat.model(model), cat.accelerator(accelerator),
+        res = perf.max_throughput(model, accelerator,
                                   prompt_tokens=prompt_tokens, output_tokens=output_tokens,
                                   ttft_slo_s=ttft_slo_s, tpot_slo_s=tpot_slo_s)
     except GigawattError as exc:
@@ -104,8 +105,65 @@ def _inference_point(model: str, accelerator: str, prompt_tokens: int, output_to
     return float(res.output_tokens_per_s_per_gpu), ""
 
 
-def capability_for(sc: Scenario, cat: Catalog,
-                   cluster_gpus: int = REFERENCE_CLUSTER_GPUS) -> Capability:
+@lru_cache(maxsize=1)
+def _perf_digest() -> str:
+    """Hash of the performance model's source files (part of every disk-cache key)."""
+    h = hashlib.sha256()
+    for path in sorted((Path(__file__).parent.parent / "perf").glob("*.py")):
+        h.update(path.name.encode())
+        h.update(path.read_bytes())
+    return h.hexdigest()
+
+
+def _cache_key(sc: Scenario, cat: Catalog, cluster_gpus: int) -> str:
+    """Digest of everything the capability table depends on."""
+    rows: dict[str, Any] = {"gpus": cluster_gpus, "perf": _perf_digest(),
+                            "reference": sc.reference_model,
+                            "training": [w.model_dump(mode="json")
+                                         for w in sc.workloads.training],
+                            "inference": [w.model_dump(mode="json")
+                                          for w in sc.workloads.inference]}
+    models = {sc.reference_model} | {w.model for w in sc.workloads.training}
+    for w in sc.workloads.inference:
+        d = cat.get("demands", w.demand)
+        rows[f"demand:{d.id}"] = d.facts()
+        models.add(d.model)
+    for m in sorted(models):
+        rows[f"model:{m}"] = cat.model(m).facts()
+    for o in sc.accelerators:
+        acc = cat.accelerator(o.accelerator)
+        system = cat.system(acc.system)
+        rows[f"acc:{acc.id}"] = [acc.facts(), system.facts(),
+                                 cat.get("fabrics", system.fabric).facts()]
+    text = json.dumps(rows, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def _read_cached(path: Path) -> Capability | None:
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        return Capability(mfu=doc["mfu"],
+                          training_tokens_per_s_per_gpu=pd.DataFrame(doc["training"]),
+                          inference_tokens_per_s_per_gpu=pd.DataFrame(doc["inference"]),
+                          notes=doc["notes"], cluster_gpus=doc["cluster_gpus"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _write_cached(path: Path, cap: Capability) -> None:
+    from ..report.files import write_atomic  # noqa: PLC0415  (a leaf helper, no layering)
+
+    doc = {"mfu": cap.mfu, "training": cap.training_tokens_per_s_per_gpu.to_dict(),
+           "inference": cap.inference_tokens_per_s_per_gpu.to_dict(), "notes": cap.notes,
+           "cluster_gpus": cap.cluster_gpus}
+    try:
+        write_atomic(path, json.dumps(doc))
+    except OSError:
+        pass  # a cache that cannot be written is only slower
+
+
+def capability_for(sc: Scenario, cat: Catalog, cluster_gpus: int = REFERENCE_CLUSTER_GPUS,
+                   cache_dir: Path | None = None) -> Capability:
     """Evaluate the performance models for every accelerator option of a scenario.
 
     Parameters
@@ -113,7 +171,22 @@ def capability_for(sc: Scenario, cat: Catalog,
     sc : the scenario (its accelerators, reference model and workloads).
     cat : the catalog (demand presets).
     cluster_gpus : reference cluster size for MFU and training rates.
+    cache_dir : folder of the on-disk cache (None: no disk cache).
     """
+    path = None
+    if cache_dir is not None:
+        path = Path(cache_dir) / f"capability-{_cache_key(sc, cat, cluster_gpus)}.json"
+        cached = _read_cached(path)
+        if cached is not None:
+            return cached
+    cap = _evaluate(sc, cat, cluster_gpus)
+    if path is not None:
+        _write_cached(path, cap)
+    return cap
+
+
+def _evaluate(sc: Scenario, cat: Catalog, cluster_gpus: int) -> Capability:
+    """Run the performance models (see :func:`capability_for`)."""
     accs = [o.accelerator for o in sc.accelerators]
     notes: list[str] = []
     mfu: dict[str, float] = {}

@@ -144,11 +144,9 @@ def add_variables(m: linopy.Model, inputs: PlanInputs, integer: bool = True,
     m.add_variables(lower=lower, upper=upper, coords=coords, name="units", integer=integer,
                     mask=unit_mask)
     start = inputs.start_year
-    hall_ok = in_phase & (xr.DataArray(y.to_numpy(), coords={"year": y.to_numpy()})
-                          >= start + lead_years(inputs.facility["build_years"]))
     m.add_variables(lower=0, coords=[y, inputs.sites.index.rename("site")], name="hall_mw",
-                    mask=hall_ok.broadcast_like(site_on).transpose("year", "site"))
-    lead = inputs.power_sources.lead_time_years.map(lead_years)
+                    mask=in_phase.broadcast_like(site_on).transpose("year", "site"))
+    lead = source_lead_years(inputs)
     src_ok = (xr.DataArray(y.to_numpy(), coords={"year": y.to_numpy()})
               >= start + _da(lead.rename_axis("source")))
     allowed = _da(inputs.site_sources)
@@ -164,6 +162,17 @@ def add_variables(m: linopy.Model, inputs: PlanInputs, integer: bool = True,
     if len(inf.columns):
         m.add_variables(lower=0, coords=[y, a.index.rename("accelerator"),
                                          inf.columns.rename("inference")], name="serve_kacc")
+
+
+def source_lead_years(inputs: PlanInputs) -> pd.Series:
+    """Whole years from the programme start before new capacity of each source can run.
+
+    Grid supply has none here: the site's power schedule (``site_power_mw``) already says
+    when its interconnection delivers, and caps the load.
+    """
+    ps = inputs.power_sources
+    lead = ps.lead_time_years.map(lead_years)
+    return lead.where(ps.kind != "grid", 0)
 
 
 def build_terms(m: linopy.Model, inputs: PlanInputs) -> Terms:
@@ -214,6 +223,22 @@ def define_hall_capacity(m: linopy.Model, inputs: PlanInputs, t: Terms) -> None:
     hall = _cumulative(m.variables["hall_mw"], inputs.years)
     base = _da(existing_it_mw(inputs).rename_axis("site"))
     m.add_constraints(t.it_mw - hall <= base, name="hall-it_mw-upper")
+
+
+def define_hall_lead(m: linopy.Model, inputs: PlanInputs, t: Terms) -> None:
+    """Construction lead time: halls commissioned before a hall started at the programme's
+    start could be finished (start + ``build_years``) are those already under way, which
+    the site's announced power schedule shows: halls <= scheduled power / PUE then."""
+    lead = lead_years(inputs.facility["build_years"])
+    early = [int(y) for y in inputs.years if y < inputs.start_year + lead]
+    if not early:
+        return
+    hall = _cumulative(m.variables["hall_mw"], inputs.years).sel(year=early)
+    limit = inputs.site_power_mw.loc[early].div(inputs.sites.pue, axis=1)
+    base = existing_it_mw(inputs)
+    m.add_constraints(hall <= _da((limit - base).clip(lower=0)
+                                  .rename_axis(index="year", columns="site")),
+                      name="hall-lead_mw-upper")
 
 
 def define_land(m: linopy.Model, inputs: PlanInputs, t: Terms) -> None:
@@ -351,7 +376,7 @@ def define_budget(m: linopy.Model, inputs: PlanInputs, t: Terms) -> None:
                           name=f"budget-phase_busd-upper[{pid}]")
 
 
-CONSTRAINT_FAMILIES = (define_hall_capacity, define_land, define_site_power,
+CONSTRAINT_FAMILIES = (define_hall_capacity, define_hall_lead, define_land, define_site_power,
                        define_power_supply, define_supply, define_hbm, define_vendor_share,
                        define_training, define_inference, define_budget)
 
@@ -376,10 +401,10 @@ def define_objective(m: linopy.Model, inputs: PlanInputs, t: Terms) -> None:
     penalty = sum((m.variables[var] * weight).sum()
                   for var, weight, _ in SLACKS.values() if var in m.variables)
     if inputs.objective == "min_cost":
-        m.add_objective(npv + penalty)
+        obj = npv + penalty
     else:
-        m.add_objective(-effective_exaflops(inputs, t).sum("year") + COST_TIEBREAK * npv
-                        + penalty)
+        obj = -effective_exaflops(inputs, t).sum("year") + COST_TIEBREAK * npv + penalty
+    m.add_objective(obj - float(obj.const))  # the installed base's constant part dropped
 
 
 def build_model(inputs: PlanInputs, integer: bool = True,

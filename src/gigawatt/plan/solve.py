@@ -41,9 +41,11 @@ RHS_UNITS = {
     "inference-mtok_per_s-lower": "million output tokens/s of demand",
     "site-land_km2-upper": "km2 of land",
     "hall-it_mw-upper": "MW of data hall",
+    "hall-lead_mw-upper": "MW of hall already under construction",
 }
 
 
+FAMILY_ORDER = {f: i for i, f in enumerate(RHS_UNITS)}
 #: families written one constraint per item: the item's dimension name
 INDEX_OF = {"budget-phase_busd-upper": "phase", "training-tokens_t-lower": "workload"}
 
@@ -142,12 +144,15 @@ def rounding_bounds(lp: linopy.Model) -> tuple[xr.DataArray, xr.DataArray]:
     return np.floor(x + 1e-6), np.ceil(x - 1e-6).clip(min=0)
 
 
-def read_binding(lp: linopy.Model, inputs: PlanInputs, top: int = 25) -> list[dict[str, Any]]:
+def read_binding(lp: linopy.Model, inputs: PlanInputs, per_family_top: int = 5
+                 ) -> list[dict[str, Any]]:
     """Constraints with a non-zero dual in the LP at the integer solution.
 
     ``value_per_unit`` is how much the objective improves per unit of the constraint's
     right-hand side relaxed: effective exaFLOP/s-years for ``max_effective_compute``,
-    billion USD of NPV for ``min_cost``.
+    billion USD of NPV for ``min_cost``. The ``per_family_top`` most valuable entries of
+    each family are kept; duals equal to a slack penalty (degenerate: the limit is priced
+    by its own relaxation) are dropped.
     """
     objective_unit = ("effective exaFLOP/s-years" if inputs.objective != "min_cost"
                       else "billion USD NPV")
@@ -161,15 +166,24 @@ def read_binding(lp: linopy.Model, inputs: PlanInputs, top: int = 25) -> list[di
             continue
         series = dual.to_series() if dual.ndim else pd.Series([float(dual)], index=[()])
         for idx, value in series.items():
-            if not np.isfinite(value) or abs(value) < 1e-7:
+            if not np.isfinite(value) or abs(value) < 1e-5:
                 continue
             keys = idx if isinstance(idx, tuple) else (idx,)
             where = _plain(dict(zip(dual.dims, keys)))
             if "[" in name:
                 where[INDEX_OF.get(family, "index")] = name.split("[", 1)[1].rstrip("]")
             rows.append(_binding_row(family, where, abs(float(value)), objective_unit))
-    rows.sort(key=lambda r: -r["value_per_unit"])
-    return rows[:top]
+    penalties = {w for _, w, _ in SLACKS.values()}
+    rows = [r for r in rows if not any(abs(r["value_per_unit"] - p) < 1e-6 * p
+                                       for p in penalties)]  # priced by a slack: degenerate
+    rows.sort(key=lambda r: (FAMILY_ORDER.get(r["constraint"], 99), -r["value_per_unit"]))
+    per_family: dict[str, int] = {}
+    out = []
+    for r in rows:
+        per_family[r["constraint"]] = per_family.get(r["constraint"], 0) + 1
+        if per_family[r["constraint"]] <= per_family_top:
+            out.append(r)
+    return out
 
 
 def _binding_row(family: str, where: dict[str, Any], value: float, unit: str) -> dict[str, Any]:
@@ -194,7 +208,7 @@ class Solved:
 
 
 def solve_inputs(inputs: PlanInputs, *, time_limit_s: float = 60.0,
-                 mip_rel_gap: float = 1e-3, exact: bool = False) -> Solved:
+                 mip_rel_gap: float = 1e-5, exact: bool = False) -> Solved:
     """Build, solve and read.
 
     By default two fast solves: the LP relaxation (its duals price the binding
@@ -203,12 +217,17 @@ def solve_inputs(inputs: PlanInputs, *, time_limit_s: float = 60.0,
     below ``lp_objective - objective``. ``exact=True`` solves the full MILP instead
     (minutes on large problems: HiGHS's root node is slow on these models).
     """
-    lp, _ = build_model(inputs, integer=False)
-    solve(lp, time_limit_s, mip_rel_gap)
-    binding = read_binding(lp, inputs)
-    bounds = None if exact else rounding_bounds(lp)
-    m, _ = build_model(inputs, integer=True, unit_bounds=bounds)
+    m, _ = build_model(inputs, integer=False)
+    solve(m, time_limit_s, mip_rel_gap)
+    binding = read_binding(m, inputs)
+    lp_objective = float(m.objective.value)
+    units = m.variables["units"]
+    units.attrs["integer"] = True
+    if not exact:  # the same model, units now integers between the LP's floor and ceiling
+        lower, upper = rounding_bounds(m)
+        units.lower[:] = lower.where(units.labels != -1, 0)
+        units.upper[:] = upper.where(units.labels != -1, 0)
     condition = solve(m, time_limit_s, mip_rel_gap)
     return Solved(condition=condition, decisions=read_decisions(m),
                   relaxations=read_relaxations(m), binding=binding,
-                  lp_objective=float(lp.objective.value), objective=float(m.objective.value))
+                  lp_objective=lp_objective, objective=float(m.objective.value))

@@ -1,0 +1,103 @@
+"""`gigawatt plan`: the build-out optimisation of a scenario, its report and tables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Optional
+
+import typer
+
+from . import app
+from .output import console, emit_json, err_console, progress_enabled, table
+
+
+def _summary(r: Any, report: Path | None) -> None:
+    out = console()
+    t = r.totals
+    out.print(f"[bold]{r.scenario}[/bold]: {r.status} ({r.objective}), solved in "
+              f"{r.solve_time_s:.2f} s")
+    out.print(table("totals", ["", "value"], [
+        ["capex_usd", t["capex_usd"]], ["budget_usd", t["budget_usd"]],
+        ["opex_usd (programme)", t["opex_usd"]], ["accelerators installed", t["accelerators"]],
+        ["it_power_mw (peak year)", t["it_power_mw"]],
+        ["facility_power_mw (peak year)", t["facility_power_mw"]],
+        ["effective_exaflops (peak year)", t["effective_exaflops"]],
+        ["peak_exaflops (peak year)", t["peak_exaflops"]],
+        ["cost_per_gpu_hour_usd", t["cost_per_gpu_hour_usd"]],
+        ["cost_per_effective_exaflop_day_usd", t["cost_per_effective_exaflop_day_usd"]]]))
+    out.print(table("phases", ["phase", "years", "budget_usd", "capex_usd", "new accelerators",
+                               "accelerators at end", "facility MW", "effective EF/s"],
+                    [[pid, f"{int(p.start_year)}-{int(p.end_year)}", p.budget_usd, p.capex_usd,
+                      p.new_accelerators, p.accelerators, p.facility_power_mw,
+                      p.effective_exaflops] for pid, p in r.phases.iterrows()]))
+    by = r.builds[r.builds.new_accelerators > 0].groupby(
+        ["year", "site", "accelerator"]).new_accelerators.sum()
+    out.print(table("what to build, where, when", ["year", "site", "accelerator", "installed"],
+                    [[y, s, a, n] for (y, s, a), n in by.items()]))
+    if r.relaxations:
+        out.print("[bold]relaxed:[/bold]")
+        for x in r.relaxations:
+            out.print(f"  - {x['message']}")
+    if r.binding:
+        out.print("[bold]what limits it[/bold] (LP duals):")
+        for b in r.binding[:8]:
+            out.print(f"  - {b['message']}")
+    if report is not None:
+        out.print(f"report: {report}")
+
+
+def cache_dir() -> Path:
+    """Where capability tables are cached between runs ($GIGAWATT_CACHE_DIR, else the
+    user's cache folder)."""
+    import os
+
+    env = os.environ.get("GIGAWATT_CACHE_DIR")
+    if env:
+        return Path(env)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "gigawatt"
+
+
+@app.command("plan")
+def plan(
+    scenario: Optional[str] = typer.Option(None, "--scenario", metavar="ID|PATH",
+                                           help="Built-in scenario id or YAML file "
+                                           "(default: stargate)."),
+    out: Path = typer.Option(Path("gigawatt-report"), "--out", metavar="DIR",
+                             help="Folder for index.html, tables/*.csv and plan.json."),
+    compare: list[str] = typer.Option([], "--compare", metavar="ID|PATH",
+                                      help="Plan several scenarios and put them side by "
+                                      "side (repeat the option)."),
+    time_limit_s: float = typer.Option(60.0, "--time-limit-s", min=1, max=3600,
+                                       help="Solver time limit per solve, s."),
+    exact: bool = typer.Option(False, "--exact", help="Solve the full MILP instead of LP "
+                               "relaxation + rounding (slow on large scenarios)."),
+    no_report: bool = typer.Option(False, "--no-report", help="Do not write the report "
+                                   "folder."),
+    json: bool = typer.Option(False, "--json", help="Print one JSON document (plan.json)."),
+) -> None:
+    """Optimise a build-out: what to build, where, when, for how much, what it delivers and
+    what limits it; writes a self-contained HTML report."""
+    from ..catalog import load_catalog
+    from ..plan import plan_scenario
+    from ..report.plan_report import plan_document, write_plan_report
+
+    refs = list(dict.fromkeys(([scenario] if scenario else []) + list(compare))) or ["stargate"]
+    cat = load_catalog()
+    results = []
+    for ref in refs:
+        if progress_enabled() and not json:
+            err_console().print(f"planning {ref} ...")
+        results.append(plan_scenario(ref, cat, cache_dir=cache_dir(), time_limit_s=time_limit_s,
+                                     exact=exact))
+    report = None if no_report else out / "index.html"
+    doc = plan_document(results, None if report is None else str(report))
+    if report is not None:
+        write_plan_report(results, out, doc)
+    if json:
+        emit_json(doc)
+        return
+    for r in results:
+        _summary(r, None)
+    if report is not None:
+        console().print(f"report: {report}  (tables: {out / 'tables'}, {out / 'plan.json'})")

@@ -1,0 +1,284 @@
+"""The plan report: charts of a build-out, its tables, and the folder it is written to.
+
+``write_plan_report(results, out_dir)`` writes ``index.html`` (self-contained),
+``tables/*.csv`` and ``plan.json`` into a temporary folder beside ``out_dir`` and then
+renames it into place, so an interrupted run never leaves a half-written report that
+looks complete. With several results (``--compare``) the page puts them side by side.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .files import write_atomic
+from .html import Section, Table, bullet_list, render_page
+from .tables import TITLES, comparison_table, plan_tables
+
+HEIGHT = 400
+
+
+def _layout(fig: Any, title: str, y: str, x: str = "") -> Any:
+    fig.update_layout(title=title, height=HEIGHT, margin={"t": 50, "b": 40, "l": 60, "r": 20},
+                      legend={"font": {"size": 10}}, template="plotly_white")
+    fig.update_yaxes(title_text=y)
+    if x:
+        fig.update_xaxes(title_text=x)
+    return fig
+
+
+def buildout_figure(r: Any) -> Any:
+    """New accelerators by phase, stacked by vendor / accelerator."""
+    import plotly.graph_objects as go
+
+    fig = go.Figure()
+    b = r.builds[r.builds.new_accelerators > 0]
+    phases = list(r.phases.index)
+    if len(b):
+        g = b.groupby(["vendor", "accelerator", "phase"]).new_accelerators.sum()
+        for (vendor, acc), s in g.groupby(level=[0, 1]):
+            s = s.droplevel([0, 1]).reindex(phases).fillna(0)
+            fig.add_trace(go.Bar(x=phases, y=s.to_numpy(), name=f"{vendor} / {acc}"))
+    fig.update_layout(barmode="stack")
+    return _layout(fig, "Build-out: accelerators installed per phase, by vendor and "
+                   "accelerator", "accelerators")
+
+
+def power_figure(r: Any) -> Any:
+    """Power capacity by site and source (bars) against the site limit and the load."""
+    import plotly.graph_objects as go
+
+    fig = go.Figure()
+    sites = r.sites
+    x = [sites.year.astype(str).tolist(), sites.site.tolist()]
+    key = list(zip(sites.year, sites.site))
+    if len(r.power):
+        for src, g in r.power.groupby("source"):
+            s = g.set_index(["year", "site"]).capacity_mw.reindex(key).fillna(0)
+            fig.add_trace(go.Bar(x=x, y=s.to_numpy(), name=f"capacity: {src}"))
+    fig.add_trace(go.Scatter(x=x, y=sites.site_limit_mw, mode="markers", name="site power limit",
+                             marker={"symbol": "line-ew-open", "size": 14, "color": "black",
+                                     "line": {"width": 2}}))
+    fig.add_trace(go.Scatter(x=x, y=sites.facility_power_mw, mode="markers",
+                             name="facility load (IT x PUE)",
+                             marker={"symbol": "diamond", "size": 7, "color": "crimson"}))
+    fig.update_layout(barmode="stack")
+    return _layout(fig, "Power by site and source against the site limits", "MW")
+
+
+def capex_figure(r: Any) -> Any:
+    """Cumulative capex against the cumulative budget."""
+    import plotly.graph_objects as go
+
+    c = r.costs
+    years = c.index.to_numpy()
+    budget = pd.Series(0.0, index=c.index)
+    for _, p in r.phases.iterrows():
+        budget[budget.index >= p.start_year] += p.budget_usd
+    fig = go.Figure()
+    for col, name in (("capex_accelerators_usd", "accelerators, systems, network"),
+                      ("capex_data_hall_usd", "data halls"), ("capex_power_usd", "power plant")):
+        fig.add_trace(go.Bar(x=years, y=c[col].cumsum() / 1e9, name=name))
+    fig.add_trace(go.Scatter(x=years, y=budget / 1e9, mode="lines+markers",
+                             name="cumulative budget", line={"shape": "hv", "color": "black"}))
+    fig.update_layout(barmode="stack")
+    return _layout(fig, "Cumulative capex against budget", "billion USD", "year")
+
+
+def compute_figure(results: list[Any]) -> Any:
+    """Effective (peak x MFU) and peak exaFLOP/s of the active fleet by year."""
+    import plotly.graph_objects as go
+
+    fig = go.Figure()
+    for r in results:
+        tag = f"{r.scenario}: " if len(results) > 1 else ""
+        f = r.fleet
+        fig.add_trace(go.Scatter(x=f.index, y=f.effective_exaflops, mode="lines+markers",
+                                 name=f"{tag}effective"))
+        fig.add_trace(go.Scatter(x=f.index, y=f.peak_exaflops, mode="lines", name=f"{tag}peak",
+                                 line={"dash": "dot"}))
+    return _layout(fig, "Compute over time: effective (peak x MFU on the reference model) "
+                   "and peak", "exaFLOP/s (dense BF16)", "year")
+
+
+def hbm_figure(r: Any) -> Any:
+    """HBM drawn by each supplier's customers against its supply, by year."""
+    import plotly.graph_objects as go
+
+    fig = go.Figure()
+    for sup, g in r.hbm.groupby("supplier"):
+        fig.add_trace(go.Bar(x=g.year, y=g.demand_gb / 1e6, name=f"demand: {sup}",
+                             offsetgroup=sup))
+        if g.supply_gb.notna().any():
+            fig.add_trace(go.Scatter(x=g.year, y=g.supply_gb / 1e6, mode="markers",
+                                     name=f"supply: {sup}",
+                                     marker={"symbol": "line-ew-open", "size": 16,
+                                             "line": {"width": 2}}))
+    fig.update_layout(barmode="group")
+    return _layout(fig, "HBM demand by supplier against supply", "million GB", "year")
+
+
+def training_figure(r: Any) -> Any:
+    """Days to train each reference workload on each phase's whole fleet."""
+    import plotly.graph_objects as go
+
+    fig = go.Figure()
+    t = r.training
+    for w, g in t.groupby("workload"):
+        fig.add_trace(go.Bar(x=g.phase, y=g.time_to_train_days, name=w))
+    if len(t):
+        fig.add_hline(y=float(t.max_days.max()), line_dash="dash",
+                      annotation_text=f"max_days {t.max_days.max():g}")
+    fig.update_layout(barmode="group")
+    if not len(t):
+        fig.add_annotation(text="no training workloads in this scenario", showarrow=False)
+    return _layout(fig, "Time to train the reference workloads on each phase's fleet",
+                   "days")
+
+
+def _kpis(r: Any) -> list[dict[str, str]]:
+    t = r.totals
+    return [
+        {"label": "status", "value": r.status, "cls": f"status-{r.status}"},
+        {"label": "capex / budget", "value": f"${t['capex_usd'] / 1e9:,.0f}B / "
+         f"${t['budget_usd'] / 1e9:,.0f}B", "cls": ""},
+        {"label": "accelerators installed", "value": f"{t['accelerators']:,.0f}", "cls": ""},
+        {"label": "peak facility power", "value": f"{t['facility_power_mw']:,.0f} MW",
+         "cls": ""},
+        {"label": "effective exaFLOP/s (peak year)", "value": f"{t['effective_exaflops']:,.0f}",
+         "cls": ""},
+        {"label": "cost per GPU-hour", "value": f"${t['cost_per_gpu_hour_usd']:.2f}",
+         "cls": ""},
+    ]
+
+
+def plan_sections(r: Any, prefix: str = "") -> list[Section]:
+    """The sections of one plan: summary, charts, binding constraints, tables."""
+    tables = plan_tables(r)
+    msgs = [x["message"] for x in r.relaxations]
+    summary = (f"<p>Objective: <b>{r.objective}</b>; status <b>{r.status}</b>; solved in "
+               f"{r.solve_time_s:.2f} s.</p>" + (
+                   "<p><b>Relaxed to make the plan feasible:</b></p>" + bullet_list(msgs)
+                   if msgs else "<p>Every limit holds.</p>") + bullet_list(r.notes))
+    name = lambda n: f"{prefix}{n}"  # noqa: E731
+    return [
+        Section(name("summary"), f"{prefix}Summary", html=summary,
+                tables=[Table(name("phases"), TITLES["phases"], tables["phases"])]),
+        Section(name("charts"), f"{prefix}What to build, where, when, and what it delivers",
+                charts=[buildout_figure(r), power_figure(r), capex_figure(r),
+                        compute_figure([r]), hbm_figure(r), training_figure(r)]),
+        Section(name("limits"), f"{prefix}What limits it",
+                html=bullet_list([b["message"] for b in r.binding]),
+                tables=[Table(name("binding"), TITLES["binding"], tables["binding"]),
+                        Table(name("relaxations"), TITLES["relaxations"],
+                              tables["relaxations"])]),
+        Section(name("tables"), f"{prefix}Tables",
+                tables=[Table(name(n), TITLES[n], tables[n])
+                        for n in ("builds", "sites", "power", "costs", "fleet", "hbm",
+                                  "training", "accelerators")]),
+    ]
+
+
+def render_plan(r: Any) -> str:
+    """The report page of one plan."""
+    return render_page(f"gigawatt plan: {r.scenario}",
+                       f"build-out plan, {int(r.fleet.index[0])}-{int(r.fleet.index[-1])}",
+                       plan_sections(r), _kpis(r))
+
+
+def render_comparison(results: list[Any]) -> str:
+    """Scenarios side by side, then each plan's own sections."""
+    import plotly.graph_objects as go
+
+    cmp = comparison_table(results)
+    capex = go.Figure()
+    for r in results:
+        capex.add_trace(go.Scatter(x=r.costs.index, y=r.costs.capex_usd.cumsum() / 1e9,
+                                   mode="lines+markers", name=r.scenario))
+    _layout(capex, "Cumulative capex by scenario", "billion USD", "year")
+    fleet = go.Figure()
+    for r in results:
+        fleet.add_trace(go.Scatter(x=r.fleet.index, y=r.fleet.accelerators,
+                                   mode="lines+markers", name=r.scenario))
+    _layout(fleet, "Active accelerators by scenario", "accelerators", "year")
+    sections = [Section("comparison", "Scenarios side by side",
+                        charts=[compute_figure(results), capex, fleet],
+                        tables=[Table("comparison", "Totals by scenario", cmp)])]
+    for r in results:
+        sections += plan_sections(r, prefix=f"{r.scenario}: ")
+    return render_page("gigawatt plan: " + " vs ".join(r.scenario for r in results),
+                       "scenarios compared", sections)
+
+
+def plan_document(results: list[Any], report: str | None = None) -> dict[str, Any]:
+    """The JSON document (``plan.json`` and ``--json``): one plan, or a comparison."""
+    if len(results) == 1:
+        doc = results[0].to_dict()
+    else:
+        doc = {"comparison": [r.to_dict() for r in results]}
+    if report is not None:
+        doc["report"] = report
+    return doc
+
+
+def write_plan_report(results: list[Any], out_dir: Path, doc: dict[str, Any]) -> Path:
+    """Write index.html, tables/*.csv and plan.json into ``out_dir``, atomically.
+
+    The files are written into a temporary folder beside ``out_dir`` that then replaces it.
+    Returns the path of ``index.html``.
+    """
+    out_dir = Path(out_dir)
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+    try:
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o777 & ~umask)
+        page = render_plan(results[0]) if len(results) == 1 else render_comparison(results)
+        write_atomic(tmp / "index.html", page)
+        for r in results:
+            sub = tmp / "tables" if len(results) == 1 else tmp / "tables" / r.scenario
+            for name, df in plan_tables(r).items():
+                write_atomic(sub / f"{name}.csv", df.to_csv(index=False))
+        write_atomic(tmp / "plan.json", json_text(doc))
+        _swap_into_place(tmp, out_dir)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return out_dir / "index.html"
+
+
+def json_text(doc: dict[str, Any]) -> str:
+    """The document as JSON text (NaN/inf as null)."""
+    return json.dumps(_clean(doc), indent=2, allow_nan=False) + "\n"
+
+
+def _clean(obj: Any) -> Any:
+    import math
+
+    if isinstance(obj, dict):
+        return {str(k): _clean(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_clean(v) for v in obj]
+    if hasattr(obj, "item") and not isinstance(obj, (str, bytes)):
+        obj = obj.item()
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None
+    return obj
+
+
+def _swap_into_place(tmp: Path, out_dir: Path) -> None:
+    """Replace ``out_dir`` by ``tmp`` (the old folder is removed only after the rename)."""
+    old = None
+    if out_dir.exists():
+        old = out_dir.parent / f".{out_dir.name}.old.{os.getpid()}"
+        os.replace(out_dir, old)
+    os.replace(tmp, out_dir)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)

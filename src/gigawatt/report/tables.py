@@ -1,0 +1,49 @@
+"""The plan's tables for CSV files and the report (pandas DataFrames, units in column
+names)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+#: table name -> title in the report
+TITLES = {
+    "phases": "Phases: budget, spend, fleet and compute at each phase's end",
+    "builds": "Build-out by year, site and accelerator",
+    "sites": "Sites by year: load, halls, power limit, land",
+    "power": "Power capacity and energy by year, site and source",
+    "costs": "Capex and opex by year (USD)",
+    "fleet": "Active fleet by year",
+    "hbm": "HBM demand and supply by year and supplier (GB)",
+    "training": "Time to train each reference workload on each phase's fleet",
+    "binding": "Binding constraints with their value per unit (LP duals)",
+    "relaxations": "Relaxed limits",
+    "accelerators": "Accelerator options: price, power, MFU and effective FLOP/s",
+}
+
+
+def plan_tables(result: Any) -> dict[str, pd.DataFrame]:
+    """Every table of a :class:`gigawatt.plan.PlanResult`, by name."""
+    out = {name: result.to_frame(name) for name in TITLES
+           if name not in ("binding", "relaxations")}
+    out["binding"] = pd.DataFrame(
+        [{"constraint": b["constraint"], "where": _where(b["index"]),
+          "value_per_unit": b["value_per_unit"], "per": b["rhs_unit"],
+          "objective_unit": b["objective_unit"]} for b in result.binding],
+        columns=["constraint", "where", "value_per_unit", "per", "objective_unit"])
+    out["relaxations"] = pd.DataFrame(
+        [{"constraint": r["constraint"], "where": _where(r["index"]), "amount": r["amount"],
+          "unit": r["unit"]} for r in result.relaxations],
+        columns=["constraint", "where", "amount", "unit"])
+    return out
+
+
+def comparison_table(results: list[Any]) -> pd.DataFrame:
+    """One row per scenario: status and totals."""
+    return pd.DataFrame([{"scenario": r.scenario, "status": r.status, **r.totals}
+                         for r in results])
+
+
+def _where(index: dict[str, Any]) -> str:
+    return ", ".join(f"{k}={v}" for k, v in index.items())
