@@ -113,7 +113,7 @@ def enumerate_plans(spec: ModelSpec, gpus: int, domain: int, fixed: dict[str, An
     else:
         target = default_global_batch(spec, gpus)
         p["gb"] = per_step * np.maximum(np.rint(target / per_step), 1).astype(np.int64)
-        good = per_step <= 2 * target
+        good = (per_step <= 2 * target) | (p["mb"] == 1)   # at least 1 sequence per rank
         rejected["batch"] += int((~good).sum())
     p = {k: v[good] for k, v in p.items()}
     m = p["gb"] // (p["dp"] * p["mb"])

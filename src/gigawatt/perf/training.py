@@ -361,9 +361,14 @@ def _no_plan(ctx: _Context, fixed: dict[str, Any], rejected: dict[str, int],
              what: str) -> PlanError:
     reasons = ", ".join(f"{k}: {v}" for k, v in rejected.items() if v) or "none enumerated"
     near = _nearest(ctx, fixed)
-    hint = ("; nearest valid plans: " + "; ".join(near)) if near else (
-        f"; no plan of {ctx.spec.name} fits {ctx.gpus} x {ctx.hw.accelerator} "
-        f"({ctx.hw.hbm_bytes / 1e9:.0f} GB each): use more accelerators")
+    if near:
+        hint = "; nearest valid plans: " + "; ".join(near)
+    elif rejected.get("memory"):
+        hint = (f"; no plan of {ctx.spec.name} fits {ctx.gpus} x {ctx.hw.accelerator} "
+                f"({ctx.hw.hbm_bytes / 1e9:.0f} GB each): use more accelerators")
+    else:
+        hint = (f"; no split of {ctx.gpus} accelerators passes the divisibility rules: "
+                "try another accelerator count or --global-batch")
     return PlanError(f"{what} for {ctx.spec.name} on {ctx.gpus} x {ctx.hw.accelerator} "
                      f"(rejected by reason: {reasons}){hint}")
 
