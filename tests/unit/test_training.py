@@ -67,9 +67,13 @@ def test_plan_that_does_not_fit_is_flagged():
     assert not e.fits and e.memory_gb_per_gpu > 80
 
 
-def test_tp_beyond_scaleup_domain_is_a_plan_error():
+def test_tp_beyond_scaleup_domain_is_a_plan_error_unless_said():
     with pytest.raises(PlanError, match="scale-up domain"):
         estimate_training(GPT3, "a100-80gb", 384, tp=16, pp=6)
+    kw = dict(global_batch=1536, recompute="full", zero=0)
+    cross = estimate_training(GPT3, "a100-80gb", 384, tp=16, pp=6, tp_cross_domain=True, **kw)
+    inside = estimate_training(GPT3, "a100-80gb", 384, tp=8, pp=12, **kw)
+    assert cross.breakdown_s["tp_comm"] > 3 * inside.breakdown_s["tp_comm"]
 
 
 def test_indivisible_plan_names_nearest_alternatives():

@@ -28,6 +28,8 @@ AMORTISATION_YEARS = 5.0
 ELECTRICITY_REGION = "us-average"
 PLAN_FIELDS = ("tp", "pp", "dp", "vp", "cp", "ep", "microbatch", "global_batch",
                "recompute", "recompute_fraction", "zero", "sp")
+#: model options besides the plan fields (see estimate_training)
+OPTIONS = ("attention", "overlap_dp", "overlap_ep", "tp_cross_domain")
 _SHORT = {"microbatch": "mb", "global_batch": "gb", "recompute": "rc"}
 
 
@@ -172,7 +174,7 @@ def _check_int(name: str, value: Any, lo: int, hi: int | None = None) -> None:
 
 def _fixed_fields(fixed: dict[str, Any]) -> dict[str, Any]:
     """Validate user-given plan fields; map recompute names to codes."""
-    unknown = set(fixed) - set(PLAN_FIELDS) - {"attention", "overlap_dp", "overlap_ep"}
+    unknown = set(fixed) - set(PLAN_FIELDS) - set(OPTIONS)
     if unknown:
         raise ValidationError(f"unknown plan field(s) {sorted(unknown)}; allowed: "
                               f"{', '.join(PLAN_FIELDS)}", field=sorted(unknown)[0])
@@ -307,10 +309,11 @@ def _context(model: Any, accelerator: Any, gpus: int, precision: str, seq_len: i
 def _run(ctx: _Context, fixed: dict[str, Any]) -> tuple[dict, dict, dict[str, int], int]:
     """Enumerate and evaluate every plan compatible with ``fixed``."""
     tp = fixed.get("tp")
-    if tp is not None and tp > ctx.hw.domain:
+    if tp is not None and tp > ctx.hw.domain and not fixed.get("tp_cross_domain"):
         raise PlanError(f"tp = {tp} exceeds the scale-up domain of {ctx.hw.accelerator} "
-                        f"({ctx.hw.domain} accelerators); allowed: tp <= {ctx.hw.domain}",
-                        field="tp")
+                        f"({ctx.hw.domain} accelerators); allowed: tp <= {ctx.hw.domain}, "
+                        "or say tp_cross_domain (--tp-cross-domain) to run TP over the "
+                        "scale-out network", field="tp")
     p, rejected, considered = enumerate_plans(ctx.spec, ctx.gpus, ctx.hw.domain, fixed)
     if fixed.get("dp") is not None:
         keep = p["dp"] == fixed["dp"]
@@ -332,8 +335,7 @@ def _take(p: dict, res: dict, idx: np.ndarray) -> tuple[dict, dict]:
 
 def _nearest(ctx: _Context, fixed: dict[str, Any], n: int = 3) -> list[str]:
     """Short descriptions of the valid plans closest to the requested one."""
-    free = {k: v for k, v in fixed.items() if k in ("global_batch", "attention",
-                                                    "overlap_dp", "overlap_ep", "sp")}
+    free = {k: v for k, v in fixed.items() if k in ("global_batch", "sp") + OPTIONS}
     try:
         p, res, _, _ = _run(ctx, free)
     except PlanError:
@@ -410,7 +412,8 @@ def estimate_training(model: Any, accelerator: Any, gpus: int, *, tp: int, pp: i
         ``sp`` (sequence parallelism, default ``tp > 1``), ``attention`` ("flash" or
         "unfused" as in Megatron 2021-22), ``overlap_dp`` and ``overlap_ep`` (overlap DP
         and MoE all-to-all communication with compute; default True),
-        ``recompute_fraction`` (share of layers fully recomputed with ``"full"``).
+        ``recompute_fraction`` (share of layers fully recomputed with ``"full"``),
+        ``tp_cross_domain`` (allow TP beyond the scale-up domain, over scale-out).
 
     Raises
     ------
