@@ -54,6 +54,25 @@ def _print(d: dict[str, Any]) -> None:
                     sorted(d["interruptions"]["by_cause"].items(), key=lambda kv: -kv[1])))
 
 
+def _read_jobs(path: str) -> Any:
+    from ..yamlio import read_yaml
+
+    data = read_yaml(path).data
+    return data.get("jobs") if isinstance(data, dict) else data
+
+
+def _print_jobs(d: dict[str, Any]) -> None:
+    out = console()
+    t = d["totals"]
+    out.print(table("simulate --jobs: totals", ["figure", "value"],
+                    [[k, v] for k, v in t.items()]))
+    out.print(table("jobs", ["id", "gpus", "priority", "submit_h", "start_h", "finish_h",
+                             "wait_h", "ettr", "interruptions"],
+                    [[j["id"], j["gpus"], j["priority"], j["submit_h"], j["start_h"],
+                      j["finish_h"], j["wait_h"], j["ettr"], j["interruptions"]]
+                     for j in d["jobs"]]))
+
+
 def _print_plan(d: dict[str, Any]) -> None:
     out = console()
     out.print(table("simulate --plan: clusters", ["phase", "site", "accelerator", "count",
@@ -86,6 +105,11 @@ def simulate(
     spare_nodes: str = typer.Option("auto", "--spare-nodes", help="Hot spare nodes, or auto."),
     plan: str = typer.Option(None, "--plan", help="Simulate the clusters of a `gigawatt plan "
                              "--out DIR` output (DIR or DIR/plan.json)."),
+    jobs: str = typer.Option(None, "--jobs", help="YAML list of training jobs {id, gpus, "
+                             "work_h|work_days, submit_h, priority} sharing the cluster; idle "
+                             "accelerators serve inference."),
+    scheduler: str = typer.Option("backfill", "--scheduler", help="With --jobs: fifo | "
+                                  "priority | backfill (EASY)."),
     report: str = typer.Option(None, "--report", help="Write an HTML report with the time "
                                "series to this folder."),
     json: bool = typer.Option(False, "--json", help="Print one JSON document."),
@@ -100,7 +124,15 @@ def simulate(
     kw = dict(checkpoint_interval_min=_interval(checkpoint_interval_min),
               restart_min=restart_min, recovery=recovery, failure_rate=failure_rate,
               spare_nodes=spares)
-    if plan is not None:
+    if jobs is not None:
+        if gpus is None or plan is not None or job_gpus is not None:
+            raise ValidationError("--jobs needs --gpus (the cluster) and takes neither --plan "
+                                  "nor --job-gpus", field="--jobs")
+        from ..ops import simulate_jobs
+
+        res = simulate_jobs(gpus, days, _read_jobs(jobs), scheduler=scheduler, seed=seed,
+                            accelerator=accelerator, **kw)
+    elif plan is not None:
         if gpus is not None or job_gpus is not None:
             raise ValidationError("--plan takes the cluster sizes from the plan; drop --gpus "
                                   "and --job-gpus", field="--plan")
@@ -116,6 +148,8 @@ def simulate(
         doc["report"] = str(write_ops_report(res, Path(report)))
     if json:
         emit_json(doc)
+    elif jobs is not None:
+        _print_jobs(doc)
     elif plan is not None:
         _print_plan(doc)
     else:

@@ -23,6 +23,10 @@ _EXPORTS: dict[str, str] = {
     "MODES": "recovery",
     "simulate_plan": "plan_input",
     "read_plan_clusters": "plan_input",
+    "simulate_jobs": "scheduler",
+    "ScheduleResult": "scheduler",
+    "JobSpec": "scheduler",
+    "SCHEDULERS": "scheduler",
 }
 
 

@@ -204,7 +204,8 @@ def _setup(model: FailureModel, g: int, nodes: int, j: int, job_nodes: int,
         spares = int(_number("spare_nodes", spare_nodes, 0, MAX_GPUS))
     cap = None if repair_capacity is None else int(_number("repair_capacity", repair_capacity,
                                                            1, MAX_GPUS))
-    rep = int(_number("replica_gpus", _default(replica_gpus, model, "replica_gpus"), 1, j))
+    rep = int(_number("replica_gpus", replica_gpus, 1, j) if replica_gpus is not None
+              else min(model.defaults["replica_gpus"], j))
     return Setup(g, nodes, job_nodes, j, horizon_h, model, spares, cap,
                  max(1, -(-rep // model.gpus_per_node)))
 

@@ -72,14 +72,21 @@ def _checkpoint_split(run: np.ndarray, p: JobParams) -> tuple[np.ndarray, np.nda
     return overhead, committed
 
 
-def rollback(ints: Interrupts, p: JobParams) -> Timeline:
-    """Stop everything and roll back to the last checkpoint (storage or in-memory).
+@dataclass(frozen=True)
+class _Segments:
+    """Per interruption-delimited interval of the rollback model (hours)."""
 
-    After an unexpected failure at t the job resumes at max(t + detect, spares ready) +
-    restart; a failure during recovery starts it again. Each run segment computes and
-    checkpoints; at a failure, work since the last committed checkpoint is rework. A
-    planned stop checkpoints first (no rework) and costs a restart.
-    """
+    starts: np.ndarray
+    run: np.ndarray
+    compute: np.ndarray
+    useful: np.ndarray
+    overhead: np.ndarray
+    down: np.ndarray
+    wait: np.ndarray
+    kind: np.ndarray
+
+
+def _rollback_segments(ints: Interrupts, p: JobParams) -> _Segments:
     t = np.concatenate([ints.fail_h, ints.planned_h])
     kind = np.concatenate([np.zeros(ints.fail_h.size, np.int8), np.ones(ints.planned_h.size, np.int8)])
     ready = np.concatenate([ints.ready_h, ints.planned_h])
@@ -92,21 +99,70 @@ def rollback(ints: Interrupts, p: JobParams) -> Timeline:
     down = np.clip(np.minimum(resume, nxt) - t, 0.0, None)
     wait = np.minimum(np.clip(cmr - (t + detect), 0.0, None), down)
     starts = np.concatenate([[0.0], resume])
-    ends = np.append(t, p.horizon_h)
-    run = np.clip(ends - starts, 0.0, None)
+    run = np.clip(np.append(t, p.horizon_h) - starts, 0.0, None)
     overhead, committed = _checkpoint_split(run, p)
     compute = run - overhead
-    fails = np.append(kind == 0, False)
-    useful = np.where(fails, committed, compute)
-    lost = {"rework": float((compute - useful).sum()),
-            "restart": float((down - wait)[kind == 0].sum()),
-            "waiting_for_spares": float(wait.sum()),
-            "planned": float((down - wait)[kind == 1].sum()),
-            "checkpoint": float(overhead.sum()),
+    useful = np.where(np.append(kind == 0, False), committed, compute)
+    return _Segments(starts, run, compute, useful, overhead, down, wait, kind)
+
+
+def rollback(ints: Interrupts, p: JobParams) -> Timeline:
+    """Stop everything and roll back to the last checkpoint (storage or in-memory).
+
+    After an unexpected failure at t the job resumes at max(t + detect, spares ready) +
+    restart; a failure during recovery starts it again. Each run segment computes and
+    checkpoints; at a failure, work since the last committed checkpoint is rework. A
+    planned stop checkpoints first (no rework) and costs a restart.
+    """
+    g = _rollback_segments(ints, p)
+    lost = {"rework": float((g.compute - g.useful).sum()),
+            "restart": float((g.down - g.wait)[g.kind == 0].sum()),
+            "waiting_for_spares": float(g.wait.sum()),
+            "planned": float((g.down - g.wait)[g.kind == 1].sum()),
+            "checkpoint": float(g.overhead.sum()),
             "degraded": 0.0}
-    live = run > 0
-    return Timeline(float(useful.sum()), lost, starts[live], starts[live] + run[live],
+    live = g.run > 0
+    return Timeline(float(g.useful.sum()), lost, g.starts[live], g.starts[live] + g.run[live],
                     np.ones(int(live.sum())), _duty(p))
+
+
+def rollback_finish(ints: Interrupts, p: JobParams, work_h: float) -> float | None:
+    """When the job has computed ``work_h`` hours of useful work (None: not by the horizon).
+
+    The job ends in the first run segment where the work kept so far plus what the
+    segment computes reaches ``work_h``; inside it, each full interval before the end
+    also pays its blocking checkpoint.
+    """
+    g = _rollback_segments(ints, p)
+    before = np.cumsum(g.useful) - g.useful
+    done = np.flatnonzero(before + g.compute >= work_h - 1e-12)
+    if done.size == 0:
+        return None
+    i = int(done[0])
+    rest = max(work_h - float(before[i]), 0.0)
+    blocks = max(math.ceil(rest / p.tau_h) - 1, 0) if math.isfinite(p.tau_h) else 0
+    return float(g.starts[i] + rest + blocks * p.block_h)
+
+
+def _truncate(ints: Interrupts, h: float) -> Interrupts:
+    f, q = ints.fail_h < h, ints.planned_h < h
+    return Interrupts(ints.fail_h[f], ints.ready_h[f], ints.groups[f], ints.planned_h[q])
+
+
+def monotone_finish(timeline: Callable[[Interrupts, JobParams], Timeline], ints: Interrupts,
+                    p: JobParams, work_h: float) -> float | None:
+    """Finish time by bisection for modes without roll-back (useful work only grows)."""
+    if timeline(ints, p).useful_h < work_h:
+        return None
+    lo, hi = 0.0, p.horizon_h
+    for _ in range(60):
+        mid = 0.5 * (lo + hi)
+        q = JobParams(**{**p.__dict__, "horizon_h": mid})
+        if timeline(_truncate(ints, mid), q).useful_h >= work_h:
+            hi = mid
+        else:
+            lo = mid
+    return hi
 
 
 def _duty(p: JobParams) -> float:
@@ -166,18 +222,24 @@ class RecoveryMode:
     """A recovery mode: its timeline and where its checkpoints go."""
 
     timeline: Callable[[Interrupts, JobParams], Timeline]
+    finish: Callable[[Interrupts, JobParams, float], float | None]
     restart_default: str
     checkpoint_to: str
     description: str
 
 
+def elastic_finish(ints: Interrupts, p: JobParams, work_h: float) -> float | None:
+    """Finish time of an elastic job (its useful work never rolls back)."""
+    return monotone_finish(elastic, ints, p, work_h)
+
+
 #: recovery modes by name (the CLI's --recovery)
 MODES: dict[str, RecoveryMode] = {
-    "restart": RecoveryMode(rollback, "restart_min", "storage",
+    "restart": RecoveryMode(rollback, rollback_finish, "restart_min", "storage",
                             "full restart from the last storage checkpoint"),
-    "in-memory": RecoveryMode(rollback, "inmemory_restart_min", "memory",
+    "in-memory": RecoveryMode(rollback, rollback_finish, "inmemory_restart_min", "memory",
                               "restart from in-memory replicas of the last checkpoint"),
-    "elastic": RecoveryMode(elastic, "restart_min", "storage",
+    "elastic": RecoveryMode(elastic, elastic_finish, "restart_min", "storage",
                             "failed data-parallel group drops out, warm standby joins"),
 }
 

@@ -81,6 +81,37 @@ def ops_figures(res: Any, title: str = "simulate") -> list:
                                     _lost_figure)]
 
 
+def schedule_figures(res: Any) -> list:
+    """Charts of a many-job run: accelerators training vs serving inference, power, and
+    each job's queue wait and run (a Gantt chart)."""
+    import plotly.graph_objects as go
+
+    s = res.series
+    days = s["time_h"] / 24.0
+    use = go.Figure()
+    use.add_trace(go.Scatter(x=days, y=s["training_gpus"], name="training", stackgroup="a"))
+    use.add_trace(go.Scatter(x=days, y=s["inference_gpus"], name="inference", stackgroup="a"))
+    use.update_layout(title="accelerators by use", xaxis_title="time (days)",
+                      yaxis_title="accelerators", height=340)
+    power = go.Figure(go.Scatter(x=days, y=s["facility_power_mw"], name="facility power",
+                                 line={"shape": "hv"}))
+    power.update_layout(title="facility power (MW)", xaxis_title="time (days)", height=320)
+    gantt = go.Figure()
+    for j in res.jobs:
+        d = j.to_dict()
+        end = d["finish_h"] if d["finish_h"] is not None else res.totals["days"] * 24
+        if d["start_h"] is not None:
+            gantt.add_trace(go.Bar(y=[d["id"]], x=[(d["start_h"] - d["submit_h"]) / 24],
+                                   base=[d["submit_h"] / 24], orientation="h",
+                                   marker_color="lightgrey", name="queued", showlegend=False))
+            gantt.add_trace(go.Bar(y=[d["id"]], x=[(end - d["start_h"]) / 24],
+                                   base=[d["start_h"] / 24], orientation="h",
+                                   name=f"{d['id']} ({d['gpus']:,} GPUs)"))
+    gantt.update_layout(title="jobs: queued (grey) and running", barmode="overlay",
+                        xaxis_title="time (days)", height=120 + 30 * len(res.jobs))
+    return [use, power, gantt]
+
+
 def _runs(res: Any) -> list[tuple[str, Any]]:
     if hasattr(res, "clusters"):
         return [(f"{c.phase} {c.site} {c.accelerator} x{c.count}", r) for c, r in res.clusters]
@@ -91,6 +122,14 @@ def _runs(res: Any) -> list[tuple[str, Any]]:
 def ops_section_html(res: Any) -> str:
     """An HTML section with the charts of a simulation (or of each cluster of a plan)."""
     parts = ["<section id='operations'><h2>Operations</h2>"]
+    if hasattr(res, "jobs"):
+        t = res.totals
+        parts.append(f"<p>{t['jobs_completed']} of {t['jobs']} jobs completed; mean wait "
+                     f"{(t['mean_wait_h'] or 0):,.1f} h; training goodput "
+                     f"{t['training_goodput']:.3f}; utilisation {t['utilisation']:.3f}.</p>")
+        parts += [f.to_html(full_html=False, include_plotlyjs=False)
+                  for f in schedule_figures(res)]
+        return "\n".join(parts + ["</section>"])
     for title, r in _runs(res):
         i = r.interruptions
         parts.append(f"<h3>{html.escape(title)}</h3><p>ETTR {r.ettr:.3f}; "
@@ -106,13 +145,14 @@ def write_ops_report(res: Any, out_dir: Path) -> Path:
     """Write ``simulate.html`` (self-contained) and ``simulate_timeseries.csv``."""
     from plotly.offline import get_plotlyjs
 
+    import pandas as pd
+
     out_dir = Path(out_dir)
-    frames = []
-    for title, r in _runs(res):
+    frames = [res.to_frame()] if hasattr(res, "jobs") else []
+    for title, r in ([] if frames else _runs(res)):
         df = r.to_frame()
         df.insert(0, "run", title)
         frames.append(df)
-    import pandas as pd
 
     write_atomic(out_dir / "simulate_timeseries.csv",
                  pd.concat(frames).to_csv(index=False))
