@@ -131,7 +131,12 @@ def markdown(results: list[dict[str, Any]]) -> str:
         "(Megatron SC21 rows: derived from the published TFLOP/s with the paper's eq. 3, which "
         "counts recomputation); model TFLOP/s per GPU for Llama 3. Data and sources: "
         "`tests/validation/data/training.csv`. Ampere parameters are fitted on "
-        f"{', '.join(FIT_ROWS)} only; all other rows are held out (hopper: not fitted).", "",
+        f"{', '.join(FIT_ROWS)} only; all other rows are held out (hopper: not fitted). "
+        "Llama 3 does not state micro-batch, interleaving, recomputation or ZeRO stage; the "
+        "search fills them, and picks full recomputation of a quarter of the layers: the "
+        "three Llama rows were at -15% to -17% (full recomputation of every layer forced by "
+        "memory) before partial recomputation (Megatron's --recompute-num-layers) was added "
+        "to the search.", "",
         f"**MAPE: {mape(results):.1%} over {len(results)} rows** (fit rows {mape(fit):.1%}, "
         f"held-out rows {mape(held):.1%}); worst row "
         f"{max(abs(r['error']) for r in results):.1%}. Targets: MAPE <= {MAPE_TARGET:.0%}, "
