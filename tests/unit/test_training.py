@@ -84,7 +84,8 @@ def test_indivisible_plan_names_nearest_alternatives():
 
 
 @pytest.mark.parametrize("bad", [{"recompute": "most"}, {"zero": 4}, {"tp": 0},
-                                 {"precision": "fp16"}])
+                                 {"precision": "fp16"}, {"tokens": -1.0},
+                                 {"recompute_fraction": 1.5}])
 def test_bad_fields_raise_validation_errors(bad):
     kw = {**T1, **bad}
     with pytest.raises(ValidationError) as exc:

@@ -174,7 +174,7 @@ def _check_int(name: str, value: Any, lo: int, hi: int | None = None) -> None:
 
 def _fixed_fields(fixed: dict[str, Any]) -> dict[str, Any]:
     """Validate user-given plan fields; map recompute names to codes."""
-    unknown = set(fixed) - set(PLAN_FIELDS) - set(OPTIONS)
+    unknown = set(fixed) - set(PLAN_FIELDS) - set(OPTIONS) - {"_tokens"}
     if unknown:
         raise ValidationError(f"unknown plan field(s) {sorted(unknown)}; allowed: "
                               f"{', '.join(PLAN_FIELDS)}", field=sorted(unknown)[0])
@@ -297,6 +297,10 @@ def _why(best: dict[str, float], other: dict[str, float]) -> str:
 def _context(model: Any, accelerator: Any, gpus: int, precision: str, seq_len: int | None,
              catalog: Any, fixed: dict[str, Any]) -> _Context:
     _check_int("gpus", gpus, 1)
+    tokens = fixed.get("_tokens")
+    if tokens is not None and not (isinstance(tokens, (int, float)) and 0 < tokens < 1e18):
+        raise ValidationError(f"tokens = {tokens!r} is out of range; allowed: > 0 and < 1e18",
+                              field="tokens")
     cat = _catalog(catalog)
     acc = cat.accelerator(accelerator) if isinstance(accelerator, str) else accelerator
     spec = resolve_model(model, cat, seq_len)
@@ -424,7 +428,7 @@ def estimate_training(model: Any, accelerator: Any, gpus: int, *, tp: int, pp: i
     """
     fixed = _fixed_fields(dict(tp=tp, pp=pp, dp=dp, vp=vp, cp=cp, ep=ep,
                                microbatch=microbatch, global_batch=global_batch,
-                               recompute=recompute, zero=zero, **options))
+                               recompute=recompute, zero=zero, _tokens=tokens, **options))
     ctx = _context(model, accelerator, gpus, precision, seq_len, catalog, fixed)
     if global_batch is None and gpus % (tp * pp * cp) == 0:
         # the default batch, rounded to this plan's data-parallel micro-batches
@@ -451,7 +455,7 @@ def search_training(model: Any, accelerator: Any, gpus: int, *, precision: str =
     """
     _check_int("top_k", top_k, 1)
     fixed = _fixed_fields({**{k: v for k, v in fixed_plan_fields.items() if v is not None},
-                           "global_batch": global_batch})
+                           "global_batch": global_batch, "_tokens": tokens})
     ctx = _context(model, accelerator, gpus, precision, seq_len, catalog, fixed)
     p, res, rejected, considered = _run(ctx, fixed)
     ok = np.flatnonzero(res["fits"])
