@@ -32,7 +32,7 @@ def _params():
         yield pytest.param(case, id=f"{case.id} [{case.source[:40]}]", marks=marks)
 
 
-@pytest.mark.parametrize("case", _params())
+@pytest.mark.parametrize("case", list(_params()))
 def test_reported_deployment(case, catalog):
     predicted = case.predict(catalog)
     error = predicted / case.reported - 1
