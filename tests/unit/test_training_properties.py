@@ -66,5 +66,6 @@ def test_more_recomputation_never_faster_nor_bigger(plans, seed):
     base = _sub(p, i)
     full = {**base, "rc": np.full(20, 2), "rf": np.ones(20)}
     r0, r2 = evaluate(SPEC, hw, base), evaluate(SPEC, hw, full)
-    assert np.all(r2["step_time_s"] >= r0["step_time_s"])
+    # equal when recomputation only fills time the step spends waiting on DP communication
+    assert np.all(r2["step_time_s"] >= r0["step_time_s"] * (1 - 1e-12))
     assert np.all(r2["memory_bytes"]["activations"] <= r0["memory_bytes"]["activations"])

@@ -126,7 +126,7 @@ def _layer_times(spec: ModelSpec, hw: Hardware, p: dict, moe: bool, unfused: boo
     bw, lat = _bw(tp, hw)
     tp_one = col.all_reduce_s(T * spec.hidden * ACT_BYTES, tp, bw, lat)
     n_tp = 4 + 2 * full                           # 2 fwd + 2 bwd (+2 recomputed fwd)
-    out = {"compute": 3 * fwd + recompute, "tp_comm": n_tp * tp_one,
+    out = {"compute": 3 * fwd + recompute, "fwd": fwd, "tp_comm": n_tp * tp_one,
            "ep_comm": np.zeros_like(T), "cp_comm": np.zeros_like(T)}
     if moe:
         bw_e, lat_e = _bw(tp * ep, hw)
@@ -250,8 +250,10 @@ def evaluate(spec: ModelSpec, hw: Hardware, p: dict, *, unfused_attn: bool = Fal
     per_mb["pp_comm"] = np.where(pp > 1, 2 * vp * p2p, 0.0)
     t_mb = sum(per_mb.values())
     params = mem.stage_params(spec, tp, pp, p["ep"])
-    fwd_mb = per_mb["compute"] / 3
-    dp_s = _dp_s(spec, hw, p, params, fwd_mb, 2 * fwd_mb, overlap_dp)
+    # windows DP communication can hide under: a micro-batch's forward (weights gathered)
+    # and its backward including recomputation (gradients reduced)
+    fwd_mb = layers * lay["fwd"] + lay["logits"] / 3
+    dp_s = _dp_s(spec, hw, p, params, fwd_mb, per_mb["compute"] - fwd_mb, overlap_dp)
     local = params["dense"] + params["expert"]
     opt_s = ADAM_BYTES_PER_PARAM * local / np.where(p["zero"] >= 1, dp, 1) \
         / (hw.hbm_bytes_per_s * hw.eff.mem_eff)
