@@ -17,7 +17,7 @@ def layer_of(module: str) -> str:
     head = module.split(".")[0]
     if head == "__main__":
         return "cli"
-    return "core" if head in CORE else head
+    return head if head in ORDER else "core"  # core modules and names of the package root
 
 
 def imports(path: Path) -> set[str]:
