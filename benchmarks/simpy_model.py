@@ -56,11 +56,12 @@ def node(env, c: Cluster, rate_h: float, probs, units, repair_h, rng) -> Any:
 
 
 def replace(env, c: Cluster, n: int, mean_h: float, rng) -> Any:
-    """Take ``n`` spares (waiting if the pool is empty) and repair the failed nodes."""
-    yield c.pool.get(n)
-    c.replacement_done()
+    """Send the ``n`` failed nodes to repair and take ``n`` spares (waiting if the pool
+    is empty)."""
     for _ in range(n):
         env.process(repair(env, c, mean_h * rng.exponential(1.0)))
+    yield c.pool.get(n)
+    c.replacement_done()
 
 
 def repair(env, c: Cluster, duration_h: float) -> Any:
@@ -98,10 +99,11 @@ def job(env, c: Cluster, p: dict[str, float]) -> Any:
             cause = irq.cause if cause != "failure" else "failure"
 
 
-def run(gpus: int, days: float, seed: int = 0) -> dict[str, Any]:
-    """Simulate with SimPy; parameters are those ``gigawatt.ops.simulate`` resolves."""
+def run(gpus: int, days: float, seed: int = 0, **kw: Any) -> dict[str, Any]:
+    """Simulate with SimPy; parameters are those ``gigawatt.ops.simulate`` resolves for
+    the same input (``kw``: its checkpoint_interval_min, restart_min, spare_nodes)."""
+    ref = gw.ops.simulate(gpus, days, seed=seed, timestep_min=1440, **kw)  # resolved inputs
     t0 = time.perf_counter()
-    ref = gw.ops.simulate(gpus, min(days, 1.0), seed=seed)  # resolved defaults only
     ck = ref.checkpoint
     m = load_failure_model()
     nodes = -(-gpus // m.gpus_per_node)

@@ -22,10 +22,12 @@ _EXPORTS: dict[str, str] = {
     "renewal_ettr": "checkpoint",
     "MODES": "recovery",
     "simulate_plan": "plan_input",
+    "PlanOpsResult": "plan_input",
     "read_plan_clusters": "plan_input",
     "simulate_jobs": "scheduler",
     "ScheduleResult": "scheduler",
     "JobSpec": "scheduler",
+    "JobRun": "scheduler",
     "SCHEDULERS": "scheduler",
 }
 
