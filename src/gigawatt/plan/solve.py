@@ -53,13 +53,16 @@ INDEX_OF = {"budget-phase_busd-upper": "phase", "training-tokens_t-lower": "work
 @contextlib.contextmanager
 def _quiet_stdout() -> Iterator[None]:
     """Silence C-level writes to stdout (HiGHS prints a banner there) during a solve."""
+    fd = 1  # the process's stdout, whatever sys.stdout is (a StringIO under tests)
     try:
-        fd = sys.stdout.fileno()
+        sys.stdout.flush()
     except (AttributeError, ValueError, OSError):
+        pass
+    try:
+        saved = os.dup(fd)
+    except OSError:
         yield
         return
-    sys.stdout.flush()
-    saved = os.dup(fd)
     devnull = os.open(os.devnull, os.O_WRONLY)
     try:
         os.dup2(devnull, fd)
@@ -138,10 +141,25 @@ def _relax_message(family: str, where: dict[str, Any], amount: float, unit: str)
     return f"{what} ({at}) {verb} {amount:,.4g} {unit}"
 
 
-def rounding_bounds(lp: linopy.Model) -> tuple[xr.DataArray, xr.DataArray]:
-    """Floor and ceiling of the LP relaxation's units: the rounding stage's bounds."""
-    x = lp.variables["units"].solution.fillna(0.0)
-    return np.floor(x + 1e-6), np.ceil(x - 1e-6).clip(min=0)
+#: rounding boxes tried in turn, (relative, absolute) widening around the LP's floor and
+#: ceiling: the narrow box is solved in well under a second; the wider one only runs when
+#: the narrow box cannot round without relaxing a limit the LP held
+ROUNDING_BOXES = ((0.0, 0.0), (0.02, 2.0))
+
+
+def rounding_bounds(x: xr.DataArray, widen_rel: float = 0.0, widen_abs: float = 0.0
+                    ) -> tuple[xr.DataArray, xr.DataArray]:
+    """Bounds of the rounding stage around the LP relaxation's units ``x``: its floor and
+    ceiling, widened by ``max(widen_abs, widen_rel * x)`` where ``x`` is non-zero."""
+    x = x.fillna(0.0)
+    w = np.maximum(widen_abs, widen_rel * x)
+    lower = np.maximum(0.0, np.floor(x + 1e-6) - w)
+    upper = xr.where(x > 1e-6, np.ceil(x - 1e-6) + w, 0.0)
+    return lower, upper
+
+
+def _relaxed_keys(m: linopy.Model) -> set[tuple]:
+    return {(r["constraint"], tuple(sorted(r["index"].items()))) for r in read_relaxations(m)}
 
 
 def read_binding(lp: linopy.Model, inputs: PlanInputs, per_family_top: int = 5
@@ -221,13 +239,20 @@ def solve_inputs(inputs: PlanInputs, *, time_limit_s: float = 60.0,
     solve(m, time_limit_s, mip_rel_gap)
     binding = read_binding(m, inputs)
     lp_objective = float(m.objective.value)
+    lp_relaxed = _relaxed_keys(m)
     units = m.variables["units"]
+    x = units.solution
     units.attrs["integer"] = True
-    if not exact:  # the same model, units now integers between the LP's floor and ceiling
-        lower, upper = rounding_bounds(m)
-        units.lower[:] = lower.where(units.labels != -1, 0)
-        units.upper[:] = upper.where(units.labels != -1, 0)
-    condition = solve(m, time_limit_s, mip_rel_gap)
+    for widen_rel, widen_abs in ((None, None),) if exact else ROUNDING_BOXES:
+        if widen_rel is not None:  # units: integers in a box around the LP's values
+            lower, upper = rounding_bounds(x, widen_rel, widen_abs)
+            units.lower[:] = lower.where(units.labels != -1, 0)
+            units.upper[:] = upper.where(units.labels != -1, 0)
+        condition = solve(m, time_limit_s if widen_rel in (None, 0.0)
+                          else min(time_limit_s, 20.0), max(mip_rel_gap, 1e-4)
+                          if widen_rel else mip_rel_gap)
+        if _relaxed_keys(m) <= lp_relaxed:
+            break
     return Solved(condition=condition, decisions=read_decisions(m),
                   relaxations=read_relaxations(m), binding=binding,
                   lp_objective=lp_objective, objective=float(m.objective.value))
