@@ -1,4 +1,5 @@
-"""Regenerate the generated parts of docs/: docs/validation.md from the validation data.
+"""Regenerate the generated parts of docs/: docs/validation.md from the validation data
+and docs/scenarios.md from the scenario schema.
 
 Each area has a script `scripts/validation_<area>.py` that prints one markdown section
 (its per-row table of predicted vs published values, produced by the same code the
@@ -32,6 +33,8 @@ def main() -> None:
             parts.append(out.strip() + "\n")
     (ROOT / "docs" / "validation.md").write_text("\n".join(parts), encoding="utf-8")
     print("wrote docs/validation.md")
+    subprocess.run([sys.executable, str(ROOT / "scripts" / "gen_scenario_reference.py")],
+                   check=True, cwd=ROOT)
 
 
 if __name__ == "__main__":

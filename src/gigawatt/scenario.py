@@ -123,8 +123,12 @@ class InferenceWorkload(_Strict):
 
 
 class Workloads(_Strict):
-    training: list[TrainingWorkload] = Field(default_factory=list)
-    inference: list[InferenceWorkload] = Field(default_factory=list)
+    """What the build-out must deliver: training runs and inference demand."""
+
+    training: list[TrainingWorkload] = Field(
+        default_factory=list, description="Reference training runs with deadlines.")
+    inference: list[InferenceWorkload] = Field(
+        default_factory=list, description="Inference demands to serve from a year on.")
 
 
 UNCERTAINTY_KINDS = {
@@ -148,7 +152,8 @@ class Uncertainty(_Strict):
         description="What it perturbs: " + ", ".join(UNCERTAINTY_KINDS) + ".")
     of: str | None = Field(None, description="Which accelerator, HBM supplier or site "
                            "(for kinds that need one).")
-    distribution: Literal["triangular", "uniform", "lognormal", "discrete"]
+    distribution: Literal["triangular", "uniform", "lognormal", "discrete"] = Field(
+        description="Shape of the distribution; its parameters below.")
     min: float | None = Field(None, description="triangular/uniform: lower bound.")
     mode: float | None = Field(None, description="triangular: most likely value.")
     max: float | None = Field(None, description="triangular/uniform: upper bound.")
@@ -214,8 +219,10 @@ class Scenario(_Strict):
         "max_effective_compute", description="What the planner optimises.")
     reference_model: str = Field("llama-3.1-405b", description="LLM whose MFU defines "
                                  "effective compute.")
-    workloads: Workloads = Field(default_factory=Workloads)
-    uncertainties: list[Uncertainty] = Field(default_factory=list)
+    workloads: Workloads = Field(default_factory=Workloads, description="Training runs and "
+                                 "inference demand the build-out must deliver.")
+    uncertainties: list[Uncertainty] = Field(default_factory=list, description="Distributions "
+                                             "on inputs, for `gigawatt risk`.")
 
     @model_validator(mode="after")
     def _consistent(self) -> "Scenario":

@@ -7,9 +7,9 @@ linopy, plotly) inside the command function, so start-up stays fast.
 
 from __future__ import annotations
 
+import importlib
 import sys
 
-import click
 import typer
 
 from ..errors import GigawattError
@@ -38,6 +38,27 @@ def _register() -> None:
 _register()
 
 
+def _usage_errors() -> tuple[type[BaseException], ...]:
+    """Click's usage-error base class, wherever this typer version keeps click."""
+    found = []
+    for name in ("typer._click.exceptions", "click.exceptions"):
+        try:
+            found.append(importlib.import_module(name).ClickException)
+        except (ImportError, AttributeError):
+            continue
+    return tuple(found)
+
+
+def _exit_types(attr: str) -> tuple[type[BaseException], ...]:
+    found = [getattr(typer, attr)]
+    for name in ("typer._click.exceptions", "click.exceptions"):
+        try:
+            found.append(getattr(importlib.import_module(name), attr))
+        except (ImportError, AttributeError):
+            continue
+    return tuple(found)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the app, turning user errors into one message and exit code 2."""
     try:
@@ -49,14 +70,14 @@ def main(argv: list[str] | None = None) -> None:
             for p in problems[:20]:
                 print(f"  - {p}", file=sys.stderr)
         sys.exit(exc.exit_code)
-    except click.exceptions.Abort:
+    except _exit_types("Abort"):
         print("aborted", file=sys.stderr)
         sys.exit(130)
-    except click.exceptions.ClickException as exc:
-        exc.show()
+    except _usage_errors() as exc:
+        exc.show()  # usage line and one message, no traceback
         sys.exit(2)
-    except click.exceptions.Exit as exc:
-        sys.exit(exc.exit_code)
+    except _exit_types("Exit") as exc:
+        sys.exit(getattr(exc, "exit_code", 0))
     except BrokenPipeError:
         sys.exit(0)
     sys.exit(0)
