@@ -121,3 +121,19 @@ def test_report_written(cli, tmp_path):
     assert csv[0].startswith("run,time_h,job_activity,it_power_mw")
     assert len(csv) == 1 + 10 * 24 * 6  # 10-minute bins: at most 2000 per run
     assert not list(out.glob(".*.tmp"))
+
+
+def test_plan_site_limits_from_scenario_then_catalog(catalog):
+    plan = {"phases": [{"id": "p", "year": 2027, "clusters": [
+        {"site": "abilene-tx", "accelerator": "h100-sxm", "count": 8192}]}]}
+    plain = gw.ops.simulate_plan(plan, 5, seed=0).to_dict()["site_power"][0]
+    assert plain["limit_from"] == "catalog"
+    assert plain["limit_mw"] == catalog.site("abilene-tx").power_mw_in(2027)
+    scen = gw.load_scenario("stargate")
+    override = next(s for s in scen.sites if s.site == "abilene-tx").power_mw_by_year
+    withs = gw.ops.simulate_plan({**plan, "scenario": "stargate"}, 5, seed=0).to_dict()
+    assert withs["site_power"][0]["limit_from"] == "scenario stargate"
+    assert withs["site_power"][0]["limit_mw"] == max(
+        v for y, v in override.items() if y <= 2027)
+    site_pue = catalog.get("coolings", catalog.site("abilene-tx").cooling).pue
+    assert withs["clusters"][0]["pue"] == site_pue

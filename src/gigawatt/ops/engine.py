@@ -128,7 +128,8 @@ def simulate(gpus: int, days: float, *, job_gpus: int | None = None,
              storage_gb_per_s_per_gpu: float | None = None, async_checkpoint: bool = False,
              replica_gpus: int | None = None, lifetime: str = "exponential",
              weibull_shape: float = 1.0, timestep_min: float | None = None,
-             power_limit_mw: float | None = None, accelerator: str = "h100-sxm",
+             power_limit_mw: float | None = None, pue: float | None = None,
+             accelerator: str = "h100-sxm",
              catalog: Catalog | None = None, failure_model: FailureModel | None = None
              ) -> OpsResult:
     """Simulate a synchronous training job on a cluster of ``gpus`` accelerators.
@@ -159,6 +160,7 @@ def simulate(gpus: int, days: float, *, job_gpus: int | None = None,
     lifetime, weibull_shape : failure lifetime distribution of every cause.
     timestep_min : bin width of the time series, minutes (default: at most 2000 bins).
     power_limit_mw : site facility power limit, MW (reports hours over it).
+    pue : power usage effectiveness (default: the PUE of the system's cooling).
     accelerator : catalog accelerator id (power: its all-in power and its system's PUE).
     catalog, failure_model : override the built-in catalog and failure model.
 
@@ -174,7 +176,8 @@ def simulate(gpus: int, days: float, *, job_gpus: int | None = None,
     d = model.defaults
     g, nodes, j, job_nodes, horizon_h = _sizes(gpus, job_gpus, days, model.gpus_per_node)
     seed = int(_number("seed", seed, 0, 2**63 - 1))
-    power = PowerModel.from_catalog(catalog or load_catalog(), accelerator, d, power_limit_mw)
+    power = PowerModel.from_catalog(catalog or load_catalog(), accelerator, d, power_limit_mw,
+                                    pue)
     setup = _setup(model, g, nodes, j, job_nodes, horizon_h, spare_nodes, repair_capacity,
                    replica_gpus)
     job = _job_params(setup, recovery, d, checkpoint_interval_min, restart_min, detect_min,
@@ -189,7 +192,7 @@ def simulate(gpus: int, days: float, *, job_gpus: int | None = None,
     inputs = {"gpus": g, "days": horizon_h / HOURS_PER_DAY, "job_gpus": j,
               "recovery": recovery, "accelerator": accelerator, "seed": seed,
               "failure_rate_per_1000_node_days": model.per_1000_node_days,
-              "planned_per_day": planned}
+              "planned_per_day": planned, "pue": power.pue}
     return _result(setup, job, tl, ints, cause, other, series, power, inputs, t0)
 
 

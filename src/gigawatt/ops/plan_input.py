@@ -1,13 +1,15 @@
 """Simulate the clusters of a build-out plan (the ``plan.json`` of ``gigawatt plan --out``).
 
-The plan lists, per phase, the clusters built by then::
+The plan lists, per phase, the clusters built by then (other keys are ignored)::
 
     {"phases": [{"id": "p1", "year": 2026,
                  "clusters": [{"site": "abilene", "accelerator": "gb200", "count": 100000}]}]}
 
 Each cluster is simulated as one training job over all its accelerators, with its own
 generator derived from the seed, and the facility power of all clusters of a site in a
-phase is added up against the site's power in that year (when the catalog knows the site).
+phase is added up against the site's power in that year: from the plan's scenario
+(``"scenario": id``) where it overrides the site, else from the catalog. The PUE of a
+cluster is its site's (scenario override, else the catalog site's cooling).
 """
 
 from __future__ import annotations
@@ -89,16 +91,55 @@ class PlanOpsResult:
                 "sim_wall_s": self.sim_wall_s}
 
 
-def _site_limit(catalog: Catalog, site: str, year: int | None) -> float | None:
-    try:
-        s = catalog.site(site)
-    except GigawattError:
-        return None
-    return s.power_mw_in(year) if year is not None else None
+@dataclass(frozen=True)
+class SiteContext:
+    """Where a plan's site power limits and PUEs come from: the plan's scenario (its site
+    overrides) and the catalog's sites."""
+
+    catalog: Catalog
+    overrides: dict[str, Any]
+    source: str
+
+    def limit_mw(self, site: str, year: int | None) -> float | None:
+        if year is None:
+            return None
+        o = self.overrides.get(site)
+        if o is not None and o.power_mw_by_year:
+            past = [y for y in o.power_mw_by_year if y <= year]
+            return float(o.power_mw_by_year[max(past)]) if past else 0.0
+        try:
+            return self.catalog.site(site).power_mw_in(year)
+        except GigawattError:
+            return None
+
+    def pue(self, site: str) -> float | None:
+        o = self.overrides.get(site)
+        if o is not None and o.pue is not None:
+            return float(o.pue)
+        try:
+            return self.catalog.get("coolings", self.catalog.site(site).cooling).pue
+        except GigawattError:
+            return None
+
+
+def site_context(plan: Any, catalog: Catalog) -> SiteContext:
+    """Site limits from the plan's scenario (``plan["scenario"]``, a built-in id) where it
+    can be loaded, else from the catalog."""
+    ref = plan.get("scenario") if isinstance(plan, dict) else None
+    if isinstance(ref, str):
+        from ..scenario import load_scenario
+
+        try:
+            sc = load_scenario(ref, catalog)
+        except GigawattError:
+            sc = None
+        if sc is not None:
+            return SiteContext(catalog, {s.site: s for s in sc.sites}, f"scenario {ref}")
+    return SiteContext(catalog, {}, "catalog")
 
 
 def _site_power(specs: list[ClusterSpec], results: list[OpsResult],
-                catalog: Catalog) -> tuple[dict[str, Any], ...]:
+                ctx: SiteContext) -> tuple[dict[str, Any], ...]:
     groups: dict[tuple[str, str], list[OpsResult]] = {}
     years: dict[str, int | None] = {}
     for c, r in zip(specs, results):
@@ -107,11 +148,11 @@ def _site_power(specs: list[ClusterSpec], results: list[OpsResult],
     out = []
     for (phase, site), rs in groups.items():
         total = np.sum([r.series.facility_power_mw for r in rs], axis=0)
-        limit = _site_limit(catalog, site, years[phase])
+        limit = ctx.limit_mw(site, years[phase])
         over = None if limit is None else float((total > limit).sum() * rs[0].series.step_h)
         out.append({"phase": phase, "site": site, "peak_facility_power_mw": float(total.max()),
                     "mean_facility_power_mw": float(total.mean()), "limit_mw": limit,
-                    "hours_over_limit": over})
+                    "hours_over_limit": over, "limit_from": ctx.source})
     return tuple(out)
 
 
@@ -132,10 +173,11 @@ def simulate_plan(plan: Any, days: float, *, seed: int = 0, catalog: Catalog | N
                               field="plan")
     seeds = [int(s.generate_state(1, np.uint64)[0] >> np.uint64(1))
              for s in np.random.SeedSequence(seed).spawn(len(specs))]
+    ctx = site_context(plan, catalog)
     results = [simulate(c.count, days, seed=s, accelerator=c.accelerator, catalog=catalog,
-                        timestep_min=_common_step(days), **kwargs)
+                        timestep_min=_common_step(days), pue=ctx.pue(c.site), **kwargs)
                for c, s in zip(specs, seeds)]
-    return PlanOpsResult(tuple(zip(specs, results)), _site_power(specs, results, catalog),
+    return PlanOpsResult(tuple(zip(specs, results)), _site_power(specs, results, ctx),
                          time.perf_counter() - t0)
 
 

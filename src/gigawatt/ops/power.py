@@ -33,9 +33,14 @@ class PowerModel:
 
     @classmethod
     def from_catalog(cls, catalog: Catalog, accelerator: str, defaults: dict[str, float],
-                     limit_mw: float | None) -> "PowerModel":
+                     limit_mw: float | None, pue: float | None = None) -> "PowerModel":
+        """Power of ``accelerator``; PUE: ``pue`` if given, else its system's cooling."""
         acc = catalog.accelerator(accelerator)
-        pue = catalog.get("coolings", catalog.system(acc.system).cooling).pue
+        if pue is None:
+            pue = catalog.get("coolings", catalog.system(acc.system).cooling).pue
+        elif not (isinstance(pue, (int, float)) and 1.0 <= pue <= 3.0):
+            raise ValidationError(f"{pue!r} is out of range; allowed: >= 1 and <= 3",
+                                  field="pue")
         if limit_mw is not None and not (isinstance(limit_mw, (int, float))
                                          and math.isfinite(limit_mw) and limit_mw > 0):
             raise ValidationError(f"{limit_mw!r} is out of range; "
