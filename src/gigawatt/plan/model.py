@@ -38,14 +38,17 @@ HOURS_PER_YEAR = 8760.0
 PENALTY = 1e4
 #: weight of NPV cost (billion USD) in the max-compute objective: a tie-breaker only
 COST_TIEBREAK = 1e-3
-SLACKS = {  # constraint family -> (slack variable, penalty per slack unit, unit)
+#: constraint family -> (slack variable, penalty per slack unit, unit). A demand is the
+#: first thing to give (its penalty is above what meeting it costs, below what relaxing a
+#: physical or financial limit to meet it would cost), then HBM, power, supply, budget.
+SLACKS = {
     "budget-phase_busd-upper": ("slack-budget_busd", PENALTY, "billion USD"),
     "site-power_mw-upper": ("slack-site_power_mw", PENALTY / 10, "MW"),
     "supply-kacc-upper": ("slack-supply_kacc", PENALTY, "thousand accelerators"),
     "hbm-supply_tb-upper": ("slack-hbm_tb", PENALTY / 100, "TB of HBM"),
     "vendor-share_kacc-upper": ("slack-vendor_kacc", PENALTY, "thousand accelerators"),
-    "training-tokens_t-lower": ("slack-training_ttokens", PENALTY, "trillion tokens"),
-    "inference-mtok_per_s-lower": ("slack-inference_mtok_per_s", PENALTY,
+    "training-tokens_t-lower": ("slack-training_ttokens", 1.0, "trillion tokens"),
+    "inference-mtok_per_s-lower": ("slack-inference_mtok_per_s", 10.0,
                                    "million output tokens/s"),
 }
 

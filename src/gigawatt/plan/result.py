@@ -151,6 +151,7 @@ def phase_records(r: PlanResult) -> list[dict[str, Any]]:
                      "count": int(round(row.accelerators))} for row in at_end.itertuples()]
         ttt = r.training[r.training.phase == pid]
         rec = {"id": pid, "year": end, **{k: _num(v) for k, v in p.items()},
+               "start_year": int(p.start_year), "end_year": end,
                "clusters": clusters,
                "time_to_train_days": {w: _num(d) for w, d in
                                       zip(ttt.workload, ttt.time_to_train_days)}}
