@@ -75,8 +75,9 @@ def daly_rows() -> list[dict[str, Any]]:
     rows = []
     for v in d["vectors"]:
         model = daly_interval(d["write_min"], v["mtbi_min"])
+        ok = abs(model - v["interval_min"]) <= d["tolerance_min"]
         rows.append({"mtbi_min": v["mtbi_min"], "published_min": v["interval_min"],
-                     "model_min": model, "ok": abs(model - v["interval_min"]) <= d["tolerance_min"]})
+                     "model_min": model, "ok": ok})
     return rows
 
 
@@ -134,7 +135,8 @@ def other_rows() -> list[dict[str, Any]]:
     rows = []
     for f in load()["other_fleets"]:
         if f["figure"] == "gpu_failures_per_week":
-            model, note = _gpu_failures_per_week(f["gpus"], f["accelerator"]), "GPU-class failures per week"
+            model = _gpu_failures_per_week(f["gpus"], f["accelerator"])
+            note = "GPU-class failures per week"
         elif f["figure"] == "interruptions":
             r = gw.ops.simulate(f["gpus"], f["days"], seed=0, accelerator=f["accelerator"])
             model, note = r.interruptions["total"], f"interruptions in {f['days']} days"
@@ -182,10 +184,12 @@ def markdown() -> str:
            f"| unexpected interruptions, one run (seed 0) | 419 ({one['lo']}..{one['hi']}) | "
            f"{one['unexpected']} | {'yes' if one['count_ok'] else 'no (one draw)'} |",
            f"| planned interruptions | 47 | {one['planned']} | (rate calibrated) |",
-           f"| ETTR (seed 0) | > 0.90 | {one['ettr']:.3f} | {'yes' if one['ettr_ok'] else 'MISS'} |"]
+           f"| ETTR (seed 0) | > 0.90 | {one['ettr']:.3f} | "
+           f"{'yes' if one['ettr_ok'] else 'MISS'} |"]
     for s in one["shares"]:
         ok = abs(s["model_pct"] - s["published_pct"]) <= pub["llama3"]["share_tolerance_pp"]
-        out.append(f"| share (seed 0): {s['cause']} | {s['published_pct']:.1f}% | {s['model_pct']:.1f}% "
+        out.append(f"| share (seed 0): {s['cause']} | {s['published_pct']:.1f}% | "
+                   f"{s['model_pct']:.1f}% "
                    f"| {'yes' if ok else 'MISS'} (5 points) |")
     swing = one["result"].max_power_swing_mw
     out += [f"| power swing when the job stalls | tens of MW | {swing:.1f} MW facility | "

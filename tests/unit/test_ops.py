@@ -225,3 +225,24 @@ def test_bad_sizes(gpus, days):
 def test_interval_shorter_than_write_time_message():
     with pytest.raises(ValidationError, match="shorter than the checkpoint write time"):
         sim(16384, 10, checkpoint_interval_min=0.5, checkpoint_gb_per_gpu=4.0)
+
+
+def test_failure_model_file_errors_name_file_line_field(tmp_path):
+    from gigawatt.ops.failures import DATA_FILE, load_failure_model
+
+    text = DATA_FILE.read_text().replace("count: 148", "count: -148")
+    bad = tmp_path / "failures.yaml"
+    bad.write_text(text)
+    with pytest.raises(ValidationError) as exc:
+        load_failure_model(str(bad))
+    assert exc.value.field == "causes[0].count" and exc.value.line is not None
+    assert "-148" in str(exc.value) and str(bad) in str(exc.value)
+    bad.write_text(DATA_FILE.read_text().replace("  node_days: 110592\n", ""))
+    with pytest.raises(ValidationError, match="required field is missing"):
+        load_failure_model(str(bad))
+    ok = tmp_path / "ok.yaml"
+    ok.write_text(DATA_FILE.read_text().replace("count: 148", "count: 296"))
+    m = load_failure_model(str(ok))
+    r = sim(16384, 54, seed=0, failure_model=m)
+    assert m.per_1000_node_days == pytest.approx(1000 * 567 / 110592)
+    assert r.interruptions["by_cause"]["faulty-gpu"] > 250

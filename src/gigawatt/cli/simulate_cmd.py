@@ -42,8 +42,9 @@ def _print(d: dict[str, Any]) -> None:
     out.print(f"simulate: {fmt(d['gpus'])} x {d['accelerator']} ({fmt(d['job_gpus'])} in the "
               f"training job), {fmt(d['days'])} days, recovery {d['recovery']}, seed {d['seed']}")
     out.print(table("result", ["figure", "value"], [
-        ["ettr", d["ettr"]], ["interruptions (unexpected / planned)",
-                              f"{d['interruptions']['unexpected']} / {d['interruptions']['planned']}"],
+        ["ettr", d["ettr"]],
+        ["interruptions (unexpected / planned)",
+         f"{d['interruptions']['unexpected']} / {d['interruptions']['planned']}"],
         ["mtbf_h", d["mtbf_h"]], ["checkpoint interval_min", d["checkpoint"]["interval_min"]],
         ["spare_nodes", d["spare_nodes"]], ["utilisation", d["utilisation"]],
         ["energy_mwh", d["energy_mwh"]], ["peak_facility_power_mw", d["peak_facility_power_mw"]],
@@ -103,6 +104,9 @@ def simulate(
     seed: int = typer.Option(0, "--seed", help="Seed; same seed, same result."),
     accelerator: str = typer.Option("h100-sxm", "--accelerator", help="Catalog accelerator id."),
     spare_nodes: str = typer.Option("auto", "--spare-nodes", help="Hot spare nodes, or auto."),
+    failure_model: str = typer.Option(None, "--failure-model", help="A failure-model YAML "
+                                      "file in the format of the built-in one "
+                                      "(gigawatt/ops/data/failures.yaml)."),
     plan: str = typer.Option(None, "--plan", help="Simulate the clusters of a `gigawatt plan "
                              "--out DIR` output (DIR or DIR/plan.json)."),
     jobs: str = typer.Option(None, "--jobs", help="YAML list of training jobs {id, gpus, "
@@ -124,6 +128,10 @@ def simulate(
     kw = dict(checkpoint_interval_min=_interval(checkpoint_interval_min),
               restart_min=restart_min, recovery=recovery, failure_rate=failure_rate,
               spare_nodes=spares)
+    if failure_model is not None:
+        from ..ops import load_failure_model
+
+        kw["failure_model"] = load_failure_model(failure_model)
     if jobs is not None:
         if gpus is None or plan is not None or job_gpus is not None:
             raise ValidationError("--jobs needs --gpus (the cluster) and takes neither --plan "

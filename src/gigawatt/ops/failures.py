@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import ValidationError
-from ..yamlio import read_yaml
+from ..yamlio import path_key, read_yaml
 
 DATA_FILE = Path(__file__).resolve().parent / "data" / "failures.yaml"
 HOURS_PER_DAY = 24.0
@@ -102,26 +102,70 @@ def _value(entry: Any) -> float:
     return float(entry["value"] if isinstance(entry, dict) else entry)
 
 
+def _get(doc: Any, path: list[Any], lo: float | None = None, strict: bool = False) -> Any:
+    """The value at ``path`` in a failure-model file; errors name the file, line, field."""
+    node = doc.data
+    try:
+        for key in path:
+            node = node[key]
+    except (KeyError, IndexError, TypeError):
+        raise ValidationError("required field is missing", file=doc.file,
+                              line=doc.line_of(path), field=path_key(path)) from None
+    if lo is None:
+        return node
+    ok = isinstance(node, (int, float)) and not isinstance(node, bool) and math.isfinite(node)
+    if not ok or (node <= lo if strict else node < lo):
+        raise ValidationError(f"{node!r} is out of range; allowed: {'>' if strict else '>='} "
+                              f"{lo:g}", file=doc.file, line=doc.line_of(path),
+                              field=path_key(path))
+    return float(node)
+
+
+def _cause(doc: Any, i: int, exposure: float) -> Cause:
+    at = ["causes", i]
+    c = _get(doc, at)
+    lifetime = c.get("lifetime", "exponential") if isinstance(c, dict) else None
+    if lifetime not in LIFETIMES:
+        raise ValidationError(f"{lifetime!r} is not allowed; allowed: {', '.join(LIFETIMES)}",
+                              file=doc.file, line=doc.line_of(at + ["lifetime"]),
+                              field=path_key(at + ["lifetime"]))
+    shape = _get(doc, at + ["weibull_shape"], 0, strict=True) if "weibull_shape" in c else 1.0
+    return Cause(id=str(_get(doc, at + ["id"])), name=str(_get(doc, at + ["name"])),
+                 category=str(_get(doc, at + ["category"])),
+                 rate_per_node_day=_get(doc, at + ["count"], 0) / exposure,
+                 replace=bool(_get(doc, at + ["replace"])),
+                 nodes_affected=int(_get(doc, at + ["nodes_affected"], 0)),
+                 repair_h=_get(doc, at + ["repair_h"], 0), lifetime=lifetime,
+                 weibull_shape=shape, source=str(_get(doc, at + ["source"])))
+
+
 @lru_cache(maxsize=4)
 def load_failure_model(path: str | None = None) -> FailureModel:
     """Load a failure model file (default: the calibrated fleet model).
 
-    Rates are computed from the published counts and the exposure in node-days.
+    Rates are the published counts over the exposure in node-days. A malformed file
+    raises :class:`ValidationError` naming the file, line and field.
     """
     doc = read_yaml(path or DATA_FILE)
-    d = doc.data
-    exposure = float(d["exposure"]["node_days"])
-    causes = tuple(
-        Cause(id=c["id"], name=c["name"], category=c["category"],
-              rate_per_node_day=float(c["count"]) / exposure, replace=bool(c["replace"]),
-              nodes_affected=int(c["nodes_affected"]), repair_h=float(c["repair_h"]),
-              lifetime=c.get("lifetime", "exponential"),
-              weibull_shape=float(c.get("weibull_shape", 1.0)), source=c["source"])
-        for c in d["causes"])
-    planned = float(d["planned"]["count"]) / float(d["planned"]["days"])
-    defaults = {k: _value(v) for k, v in d.get("defaults", {}).items()}
-    sources = {s["id"]: s["title"] for s in d.get("sources", [])}
-    return FailureModel(causes, planned, int(d["exposure"]["gpus_per_node"]), defaults, sources)
+    exposure = _get(doc, ["exposure", "node_days"], 0, strict=True)
+    causes = tuple(_cause(doc, i, exposure) for i in range(len(_get(doc, ["causes"]))))
+    planned = _get(doc, ["planned", "count"], 0) / _get(doc, ["planned", "days"], 0,
+                                                        strict=True)
+    defaults = {k: _value(v) for k, v in (doc.data.get("defaults") or {}).items()}
+    missing = sorted(set(DEFAULT_KEYS) - set(defaults))
+    if missing:
+        raise ValidationError(f"defaults is missing {', '.join(missing)}", file=doc.file,
+                              line=doc.line_of(["defaults"]), field="defaults")
+    sources = {s["id"]: s["title"] for s in doc.data.get("sources", [])}
+    gpn = int(_get(doc, ["exposure", "gpus_per_node"], 1))
+    return FailureModel(causes, planned, gpn, defaults, sources)
+
+
+#: job and recovery defaults a failure-model file must give
+DEFAULT_KEYS = ("detect_min", "restart_min", "inmemory_restart_min", "elastic_reconfigure_min",
+                "checkpoint_gb_per_gpu", "storage_gb_per_s_per_gpu",
+                "host_memory_gb_per_s_per_gpu", "replica_gpus", "idle_power_fraction",
+                "checkpoint_power_fraction", "spare_miss_probability")
 
 
 @dataclass(frozen=True)

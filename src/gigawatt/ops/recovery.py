@@ -88,7 +88,8 @@ class _Segments:
 
 def _rollback_segments(ints: Interrupts, p: JobParams) -> _Segments:
     t = np.concatenate([ints.fail_h, ints.planned_h])
-    kind = np.concatenate([np.zeros(ints.fail_h.size, np.int8), np.ones(ints.planned_h.size, np.int8)])
+    kind = np.concatenate([np.zeros(ints.fail_h.size, np.int8),
+                           np.ones(ints.planned_h.size, np.int8)])
     ready = np.concatenate([ints.ready_h, ints.planned_h])
     order = np.argsort(t, kind="stable")
     t, kind, ready = t[order], kind[order], ready[order]
