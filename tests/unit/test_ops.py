@@ -246,3 +246,23 @@ def test_failure_model_file_errors_name_file_line_field(tmp_path):
     r = sim(16384, 54, seed=0, failure_model=m)
     assert m.per_1000_node_days == pytest.approx(1000 * 567 / 110592)
     assert r.interruptions["by_cause"]["faulty-gpu"] > 250
+
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+
+@settings(max_examples=25, deadline=None)
+@given(gpus=st.integers(8, 300_000), days=st.floats(0.5, 60),
+       recovery=st.sampled_from(["restart", "in-memory", "elastic"]),
+       interval=st.one_of(st.just("auto"), st.floats(1.0, 240.0)),
+       spares=st.one_of(st.just("auto"), st.integers(0, 50)),
+       rate=st.floats(0.0, 40.0), seed=st.integers(0, 2**32))
+def test_invariants_hold_for_any_input(gpus, days, recovery, interval, spares, rate, seed):
+    r = sim(gpus, days, recovery=recovery, checkpoint_interval_min=interval,
+            spare_nodes=spares, failure_rate=rate, seed=seed)
+    total = r.inputs["job_gpus"] * days * 24
+    assert 0.0 <= r.ettr <= 1.0
+    assert r.useful_gpu_hours + r.lost_gpu_hours == pytest.approx(total, rel=1e-6, abs=1e-6)
+    assert r.interruptions["total"] == r.interruptions["unexpected"] + r.interruptions["planned"]
+    assert (r.series.spares_available >= 0).all()
+    assert r.energy_mwh > 0 and r.peak_facility_power_mw >= r.mean_facility_power_mw

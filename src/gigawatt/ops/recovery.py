@@ -184,6 +184,17 @@ def _union(start: np.ndarray, end: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return s[first], e[last]
 
 
+def _covered(x: np.ndarray, s: np.ndarray, e: np.ndarray) -> np.ndarray:
+    """Length of the disjoint sorted intervals [s, e) that lies before each x."""
+    if s.size == 0:
+        return np.zeros_like(x)
+    cum = np.concatenate([[0.0], np.cumsum(e - s)])
+    k = np.searchsorted(s, x, side="right")
+    last = np.maximum(k - 1, 0)
+    part = np.where(k > 0, np.clip(x - s[last], 0.0, (e - s)[last]), 0.0)
+    return cum[np.maximum(k - 1, 0)] * (k > 0) + part
+
+
 def elastic(ints: Interrupts, p: JobParams) -> Timeline:
     """Elastic recovery: only the failed data-parallel groups drop out.
 
@@ -200,14 +211,21 @@ def elastic(ints: Interrupts, p: JobParams) -> Timeline:
     width = np.minimum(ints.groups * p.replica_fraction, 1.0)
     d_start = np.minimum(stall_end, T)
     d_end = np.minimum(np.maximum(stall_end, ints.ready_h) + p.join_h, T)
-    waiting = np.clip(np.minimum(ints.ready_h, T) - d_start, 0.0, None)
+    w_end = np.clip(np.minimum(ints.ready_h, T), d_start, None)
     stopped = float((a_e - a_s).sum())
     active_s, active_e = np.concatenate([[0.0], a_e]), np.append(a_s, T)
     ok = active_e > active_s
     duty = _duty(p)
     ckpt = (T - stopped) * (1.0 - duty)
-    degraded = float((width * (d_end - d_start)).sum())
-    wait = float((width * waiting).sum())
+
+    def running(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        # time in [a, b) when the whole job is not stopped
+        return (b - a) - (_covered(b, a_s, a_e) - _covered(a, a_s, a_e))
+
+    # missing groups only cost time while the rest of the job runs; never more than all
+    room = max(T - stopped - ckpt, 0.0)
+    degraded = min(float((width * running(d_start, d_end)).sum()), room)
+    wait = min(float((width * running(d_start, w_end)).sum()), degraded)
     lost = {"rework": 0.0, "restart": float((ue - us).sum()), "waiting_for_spares": wait,
             "planned": stopped - float((ue - us).sum()), "checkpoint": ckpt,
             "degraded": degraded - wait}
