@@ -146,11 +146,12 @@ def simulate(gpus: int, days: float, *, job_gpus: int | None = None,
     recovery : "restart" (from storage), "in-memory" (from peer replicas), "elastic".
     failure_rate : unexpected failures per 1000 node-days, scaling the default mix of
         causes (default: the calibrated fleet rate, 3.79).
-    failure_multiplier : further factor on every failure rate (for Monte Carlo).
+    failure_multiplier : further factor on every failure rate (for Monte Carlo; the risk
+        layer's failure-rate factor).
     planned_per_day : planned maintenance stops of the job per day (default: Llama 3's).
     seed : seed of the run; same seed, same result.
-    spare_nodes : hot spare nodes beside the cluster, or "auto" (mean nodes in repair plus
-        3 Poisson standard deviations).
+    spare_nodes : hot spare nodes beside the cluster, or "auto" (enough that the pool runs
+        dry during the run with about 5% probability; see ``spares.auto_spares``).
     repair_capacity : parallel repair slots (None: unlimited).
     checkpoint_gb_per_gpu, storage_gb_per_s_per_gpu : checkpoint size per accelerator, GB,
         and storage write bandwidth per accelerator, GB/s.
