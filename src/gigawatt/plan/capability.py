@@ -151,13 +151,18 @@ def _read_cached(path: Path) -> Capability | None:
 
 
 def _write_cached(path: Path, cap: Capability) -> None:
-    from ..report.files import write_atomic  # noqa: PLC0415  (a leaf helper, no layering)
+    import os
+    import tempfile
 
     doc = {"mfu": cap.mfu, "training": cap.training_tokens_per_s_per_gpu.to_dict(),
            "inference": cap.inference_tokens_per_s_per_gpu.to_dict(), "notes": cap.notes,
            "cluster_gpus": cap.cluster_gpus}
-    try:
-        write_atomic(path, json.dumps(doc))
+    try:  # atomically: a temp file in the same folder, then a rename
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(json.dumps(doc))
+        os.replace(tmp, path)
     except OSError:
         pass  # a cache that cannot be written is only slower
 

@@ -72,7 +72,7 @@ class PlanResult:
             from ..errors import UnknownIdError
             raise UnknownIdError("plan table", table, TABLES)
         df = getattr(self, table)
-        return df.reset_index() if table in ("costs", "fleet", "accelerators") else df
+        return df.reset_index() if table in ("costs", "fleet", "accelerators", "phases") else df
 
     def to_dict(self) -> dict[str, Any]:
         """The ``gigawatt plan --json`` document (JSON-safe)."""

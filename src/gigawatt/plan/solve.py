@@ -158,6 +158,18 @@ def rounding_bounds(x: xr.DataArray, widen_rel: float = 0.0, widen_abs: float = 
     return lower, upper
 
 
+def _polish(m: linopy.Model, time_limit_s: float) -> None:
+    """Fix the integer units and solve the LP again, so the continuous decisions (halls,
+    power, energy) are exactly optimal for them (a MIP stops within its gap, which can
+    hide the small cost terms that time power builds)."""
+    units = m.variables["units"]
+    fixed = units.solution.fillna(0.0).round()
+    units.lower[:] = fixed.where(units.labels != -1, 0)
+    units.upper[:] = fixed.where(units.labels != -1, 0)
+    units.attrs["integer"] = False
+    solve(m, time_limit_s)
+
+
 def _relaxed_keys(m: linopy.Model) -> set[tuple]:
     return {(r["constraint"], tuple(sorted(r["index"].items()))) for r in read_relaxations(m)}
 
@@ -253,6 +265,7 @@ def solve_inputs(inputs: PlanInputs, *, time_limit_s: float = 60.0,
                           if widen_rel else mip_rel_gap)
         if _relaxed_keys(m) <= lp_relaxed:
             break
+    _polish(m, time_limit_s)
     return Solved(condition=condition, decisions=read_decisions(m),
                   relaxations=read_relaxations(m), binding=binding,
                   lp_objective=lp_objective, objective=float(m.objective.value))

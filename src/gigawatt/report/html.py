@@ -58,7 +58,8 @@ def _fmt(v: float) -> str:
 def figure_div(fig: Any, div_id: str) -> str:
     """A plotly figure as an HTML ``<div>`` (plotly.js not included)."""
     return fig.to_html(full_html=False, include_plotlyjs=False, div_id=div_id,
-                       config={"displaylogo": False, "responsive": True})
+                       default_width="100%", config={"displaylogo": False,
+                                                     "responsive": True})
 
 
 @lru_cache(maxsize=1)
