@@ -251,7 +251,7 @@ def test_failure_model_file_errors_name_file_line_field(tmp_path):
 from hypothesis import given, settings, strategies as st  # noqa: E402
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=25, deadline=None, derandomize=True)
 @given(gpus=st.integers(8, 300_000), days=st.floats(0.5, 60),
        recovery=st.sampled_from(["restart", "in-memory", "elastic"]),
        interval=st.one_of(st.just("auto"), st.floats(1.0, 240.0)),
@@ -265,4 +265,5 @@ def test_invariants_hold_for_any_input(gpus, days, recovery, interval, spares, r
     assert r.useful_gpu_hours + r.lost_gpu_hours == pytest.approx(total, rel=1e-6, abs=1e-6)
     assert r.interruptions["total"] == r.interruptions["unexpected"] + r.interruptions["planned"]
     assert (r.series.spares_available >= 0).all()
-    assert r.energy_mwh > 0 and r.peak_facility_power_mw >= r.mean_facility_power_mw
+    assert r.energy_mwh > 0
+    assert r.peak_facility_power_mw >= r.mean_facility_power_mw * (1 - 1e-12)
