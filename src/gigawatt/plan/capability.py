@@ -105,6 +105,12 @@ def _inference_point(model: str, accelerator: str, prompt_tokens: int, output_to
     return float(res.output_tokens_per_s_per_gpu), ""
 
 
+def _accelerator_ids(sc: Scenario) -> list[str]:
+    """Options, then accelerators only in the installed base (they deliver compute too)."""
+    ids = [o.accelerator for o in sc.accelerators]
+    return ids + [e for e in dict.fromkeys(x.accelerator for x in sc.existing) if e not in ids]
+
+
 @lru_cache(maxsize=1)
 def _perf_digest() -> str:
     """Hash of the performance model's source files (part of every disk-cache key)."""
@@ -130,8 +136,8 @@ def _cache_key(sc: Scenario, cat: Catalog, cluster_gpus: int) -> str:
         models.add(d.model)
     for m in sorted(models):
         rows[f"model:{m}"] = cat.model(m).facts()
-    for o in sc.accelerators:
-        acc = cat.accelerator(o.accelerator)
+    for aid in _accelerator_ids(sc):
+        acc = cat.accelerator(aid)
         system = cat.system(acc.system)
         rows[f"acc:{acc.id}"] = [acc.facts(), system.facts(),
                                  cat.get("fabrics", system.fabric).facts()]
@@ -192,7 +198,7 @@ def capability_for(sc: Scenario, cat: Catalog, cluster_gpus: int = REFERENCE_CLU
 
 def _evaluate(sc: Scenario, cat: Catalog, cluster_gpus: int) -> Capability:
     """Run the performance models (see :func:`capability_for`)."""
-    accs = [o.accelerator for o in sc.accelerators]
+    accs = _accelerator_ids(sc)
     notes: list[str] = []
     mfu: dict[str, float] = {}
     for a in accs:

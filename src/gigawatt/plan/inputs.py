@@ -105,6 +105,12 @@ class PlanInputs:
         return max(1, int(round(self.hardware_life_years)))
 
 
+def accelerator_ids(sc: Scenario) -> list[str]:
+    """The scenario's accelerator options, then those only in its installed base."""
+    ids = [o.accelerator for o in sc.accelerators]
+    return ids + [e for e in dict.fromkeys(x.accelerator for x in sc.existing) if e not in ids]
+
+
 def _years_index(sc: Scenario) -> pd.Index:
     return pd.Index(sc.years, name="year")
 
@@ -115,13 +121,18 @@ def _phases(sc: Scenario) -> pd.DataFrame:
 
 
 def _accelerators(sc: Scenario, cat: Catalog, cap: Capability) -> pd.DataFrame:
+    """One row per accelerator; those only in the installed base cannot be bought (their
+    window lies after the programme)."""
     rows = []
-    for opt in sc.accelerators:
-        acc = cat.accelerator(opt.accelerator)
+    options = {o.accelerator: o for o in sc.accelerators}
+    never = sc.end_year + 1
+    for aid in accelerator_ids(sc):
+        opt = options.get(aid)
+        acc = cat.accelerator(aid)
         system = cat.system(acc.system)
         unit = unit_costs(cat, acc.id)
         hw = unit["hardware_usd"]
-        if opt.price_usd is not None:  # the override replaces the accelerator's price
+        if opt is not None and opt.price_usd is not None:  # the override replaces the price
             hw += opt.price_usd - acc.price_usd
         peak = acc.bf16_tflop_per_s * 1e12
         mfu = cap.mfu.get(acc.id, 0.0)
@@ -130,21 +141,20 @@ def _accelerators(sc: Scenario, cat: Catalog, cap: Capability) -> pd.DataFrame:
                      "capex_usd_per_accelerator": hw + unit["network_usd"],
                      "it_power_w": unit["it_power_w"], "peak_flop_per_s": peak, "mfu": mfu,
                      "effective_flop_per_s": peak * mfu, "hbm_gb": acc.hbm_gb,
-                     "available_from": opt.available_from,
-                     "available_to": opt.available_to or sc.end_year})
+                     "available_from": opt.available_from if opt else never,
+                     "available_to": (opt.available_to or sc.end_year) if opt else never})
     return pd.DataFrame(rows).set_index("accelerator")
 
 
 def _hbm(sc: Scenario, cat: Catalog, years: pd.Index) -> tuple[pd.DataFrame, pd.DataFrame]:
-    suppliers = sorted({s for o in sc.accelerators
-                        for s in cat.accelerator(o.accelerator).hbm_suppliers}
+    ids = accelerator_ids(sc)
+    suppliers = sorted({s for a in ids for s in cat.accelerator(a).hbm_suppliers}
                        | set(sc.hbm_supply_gb_by_year))
-    share = pd.DataFrame(0.0, index=pd.Index([o.accelerator for o in sc.accelerators],
-                                             name="accelerator"),
+    share = pd.DataFrame(0.0, index=pd.Index(ids, name="accelerator"),
                          columns=pd.Index(suppliers, name="supplier"))
-    for o in sc.accelerators:
-        sup = cat.accelerator(o.accelerator).hbm_suppliers
-        share.loc[o.accelerator, sup] = 1.0 / len(sup)  # an even split between suppliers
+    for a in ids:
+        sup = cat.accelerator(a).hbm_suppliers
+        share.loc[a, sup] = 1.0 / len(sup)  # an even split between suppliers
     supply = pd.DataFrame(np.nan, index=years, columns=share.columns)
     for supplier, by_year in sc.hbm_supply_gb_by_year.items():
         for year, gb in by_year.items():
@@ -155,8 +165,7 @@ def _hbm(sc: Scenario, cat: Catalog, years: pd.Index) -> tuple[pd.DataFrame, pd.
 
 def _supply_cap(sc: Scenario, years: pd.Index) -> pd.DataFrame:
     cap = pd.DataFrame(np.nan, index=years,
-                       columns=pd.Index([o.accelerator for o in sc.accelerators],
-                                        name="accelerator"))
+                       columns=pd.Index(accelerator_ids(sc), name="accelerator"))
     for o in sc.accelerators:
         for year, n in o.supply_cap_by_year.items():
             if year in years:
@@ -261,10 +270,10 @@ def plan_inputs(sc: Scenario, cat: Catalog, capability: Capability) -> PlanInput
         power_sources=sources, site_sources=site_sources, hbm_supply_gb=hbm_supply,
         existing=_existing(sc), training=_training(sc),
         training_tokens_per_s_per_gpu=capability.training_table(
-            [o.accelerator for o in sc.accelerators], list(sc.workloads.training)),
+            accelerator_ids(sc), list(sc.workloads.training)),
         inference_demand_tokens_per_s=_inference_demand(sc, cat, years),
         inference_tokens_per_s_per_gpu=capability.inference_table(
-            [o.accelerator for o in sc.accelerators], list(sc.workloads.inference)),
+            accelerator_ids(sc), list(sc.workloads.inference)),
         facility=_facility(cat), discount_rate=sc.discount_rate,
         hardware_life_years=sc.hardware_life_years, vendor_max_share=sc.vendor_max_share,
         objective=sc.objective, reference_model=sc.reference_model,
