@@ -34,9 +34,9 @@ def evaluate_plan(result: PlanResult, inputs: PlanInputs) -> dict[str, Any]:
     sites = acc.site_table(inputs, d)
     disc = (1 + inputs.discount_rate) ** -(costs.index.to_numpy() - inputs.start_year)
     by_phase = costs.groupby("phase").capex_usd.sum()
-    overrun = {p: max(0.0, float(by_phase.get(p, 0.0) - b))
+    overrun = {p: _over(float(by_phase.get(p, 0.0)), float(b), 1e-9 * b + 1.0)
                for p, b in inputs.phases.budget_usd.items()}
-    over = (sites.facility_power_mw - sites.site_limit_mw).clip(lower=0)
+    over = (sites.facility_power_mw - sites.site_limit_mw - 1e-6).clip(lower=0)
     power_short = sites.assign(over=over).groupby("site").over.max().to_dict()
     supply_short = _supply_shortfall(inputs, d)
     late = {}
@@ -44,11 +44,9 @@ def evaluate_plan(result: PlanResult, inputs: PlanInputs) -> dict[str, Any]:
         year = int(min(max(t.deadline_year, inputs.years[0]), inputs.years[-1]))
         rate = _tokens_per_s_at(inputs, d, w, year)
         need = t.tokens / rate / 86400.0 if rate > 0 else np.inf
-        late[w] = float(max(0.0, need - t.max_days))
-    feasible = (all(v <= 1e-6 for v in overrun.values())
-                and all(v <= 1e-6 for v in power_short.values())
-                and all(v <= 1e-6 for v in supply_short.values())
-                and all(v <= 1e-6 for v in late.values()))
+        late[w] = _over(float(need), float(t.max_days), 1e-6)
+    feasible = not any(v > 0 for d in (overrun, power_short, supply_short, late)
+                       for v in d.values())
     return {"capex_usd": float(costs.capex_usd.sum()), "opex_usd": float(costs.opex_usd.sum()),
             "npv_usd": float(((costs.capex_usd + costs.opex_usd) * disc).sum()),
             "effective_exaflops_by_year": {int(y): float(v) for y, v in
@@ -57,6 +55,11 @@ def evaluate_plan(result: PlanResult, inputs: PlanInputs) -> dict[str, Any]:
             "budget_overrun_usd": overrun, "site_power_shortfall_mw": power_short,
             "supply_shortfall": supply_short, "training_late_days": late,
             "feasible": bool(feasible)}
+
+
+def _over(value: float, limit: float, tolerance: float) -> float:
+    """How far ``value`` exceeds ``limit`` (0 within the solver's float tolerance)."""
+    return value - limit if value - limit > tolerance else 0.0
 
 
 def _tokens_per_s_at(inputs: PlanInputs, d: acc.Decisions, workload: str, year: int) -> float:
@@ -84,5 +87,5 @@ def _supply_shortfall(inputs: PlanInputs, d: acc.Decisions) -> dict[str, float]:
     per_year = new.sum(axis=1)
     cap = inputs.supply_cap.reindex(index=inputs.years,
                                     columns=inputs.accelerators.index).to_numpy()
-    over = np.where(np.isnan(cap), 0.0, np.clip(per_year - np.nan_to_num(cap), 0, None))
+    over = np.where(np.isnan(cap), 0.0, np.clip(per_year - np.nan_to_num(cap) - 0.5, 0, None))
     return {a: float(over[:, j].max()) for j, a in enumerate(inputs.accelerators.index)}
