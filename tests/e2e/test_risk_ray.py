@@ -17,11 +17,11 @@ ray = pytest.importorskip("ray")
 
 pytestmark = [pytest.mark.ray, pytest.mark.e2e]
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "unit"))
-import test_risk_core  # noqa: E402  (the toy world model with fault injection)
-from test_risk_model import SMALL  # noqa: E402
+import test_risk_toy  # noqa: E402  (tests/unit is on the path: the toy model, by name)
+from test_risk_toy import SMALL  # noqa: E402
 
-from gigawatt.risk.executors import ExecutorError, LocalExecutor, RayExecutor, check_address, run_draws  # noqa: E402
+from gigawatt.risk.executors import (ExecutorError, LocalExecutor, RayExecutor,  # noqa: E402
+                                     check_address, run_draws)
 from gigawatt.risk.run import DrawEvaluator  # noqa: E402
 
 
@@ -85,14 +85,14 @@ def test_ray_equals_local_bit_for_bit(cli, ray_head, tmp_path):
 
 def test_ray_worker_killed_mid_run_is_retried(ray_head, tmp_path):
     marker = tmp_path / "died"
-    uncs = test_risk_core.TOY_UNCS
-    ref = run_draws(DrawEvaluator(test_risk_core.ToyModel(), uncs), 11, 200,
+    uncs = test_risk_toy.TOY_UNCS
+    ref = run_draws(DrawEvaluator(test_risk_toy.ToyModel(), uncs), 11, 200,
                     LocalExecutor(workers=1))
-    ray.cloudpickle.register_pickle_by_value(test_risk_core)  # workers cannot import tests
+    ray.cloudpickle.register_pickle_by_value(test_risk_toy)  # workers cannot import tests
     try:
-        x, y = run_draws(DrawEvaluator(test_risk_core.ToyModel(marker=str(marker)), uncs),
+        x, y = run_draws(DrawEvaluator(test_risk_toy.ToyModel(marker=str(marker)), uncs),
                          11, 200, RayExecutor(workers=2, address=ray_head), chunk_size=10)
     finally:
-        ray.cloudpickle.unregister_pickle_by_value(test_risk_core)
+        ray.cloudpickle.unregister_pickle_by_value(test_risk_toy)
     assert marker.exists() and int(marker.read_text()) != os.getpid()  # a worker died
     assert x.tobytes() == ref[0].tobytes() and y.tobytes() == ref[1].tobytes()

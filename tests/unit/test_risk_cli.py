@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from test_risk_model import SMALL  # tests/unit is on sys.path (rootdir-less layout)
+from test_risk_toy import SMALL
 
 BAD = Path(__file__).resolve().parents[1] / "data" / "bad" / "bad_uncertainty.yaml"
 

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -14,10 +12,10 @@ from gigawatt.risk.analysis import rank, spearman, summarise
 from gigawatt.risk.distributions import quantile, sample, transform
 from gigawatt.risk.executors import (ChunkResult, ExecutorError, LocalExecutor, assemble,
                                      chunks, get_executor, run_draws)
-from gigawatt.risk.result import Milestone
 from gigawatt.risk.run import DrawEvaluator, run_risk
 from gigawatt.risk.seeding import draw_seed_sequence, draw_uniforms
 from gigawatt.scenario import Uncertainty
+from test_risk_toy import TOY_UNCS, ToyModel  # by name: spawned workers import it
 
 
 def U(**kw) -> Uncertainty:
@@ -82,37 +80,6 @@ def test_uniforms_depend_on_index_only():
 def test_bad_seed(seed):
     with pytest.raises(ValidationError, match="seed"):
         draw_uniforms(seed, 0, 2, 1)
-
-
-# ----------------------------------------------------------------- a small world model
-@dataclass(frozen=True)
-class ToyModel:
-    """cost = 100 * price * (1 + 0.1 * delay); delivered = 10 / (1 + delay) * mfu."""
-
-    outcome_names = ["cost_usd", "delivered_exaflops"]
-    primary_outcome = "cost_usd"
-    marker: str | None = None
-
-    def evaluate(self, x: np.ndarray) -> np.ndarray:
-        price, delay, mfu = x
-        return np.array([100 * price * (1 + 0.1 * delay), 10 / (1 + delay) * mfu])
-
-    def evaluate_many(self, x: np.ndarray) -> np.ndarray:
-        # fault injection: the first chunk holding a long delay kills its worker process
-        if self.marker and not Path(self.marker).exists() and (x[:, 1] > 1.9).any():
-            Path(self.marker).write_text(str(os.getpid()))
-            os._exit(17)
-        return np.array([self.evaluate(r) for r in x])
-
-    def milestones(self):
-        return [Milestone("cost_under_120", "cost_usd", 120.0, at_most=True)]
-
-
-TOY_UNCS = (U(id="price", kind="accelerator_price_factor", of="x", distribution="triangular",
-              min=0.8, mode=1.0, max=1.5),
-            U(id="delay", kind="accelerator_delay_years", of="x", distribution="uniform",
-              min=0.0, max=2.0),
-            U(id="mfu", distribution="discrete", values=[0.8, 1.0], probs=[0.3, 0.7]))
 
 
 def test_local_pool_equals_serial_bit_for_bit():

@@ -13,43 +13,8 @@ from gigawatt.risk.model import ResolveModel, base_plan, build_model
 from gigawatt.risk.outcomes import evaluate, outcome_names, plan_arrays
 from gigawatt.risk.world import World, apply_world, split_delay, world_from_vector
 from gigawatt.scenario import parse_scenario
+from test_risk_toy import SMALL
 
-SMALL = """
-id: risk-small
-name: Small risk test programme
-start_year: 2026
-end_year: 2030
-phases:
-  - {id: p1, start_year: 2026, end_year: 2027, budget_usd: 3.0e9}
-  - {id: p2, start_year: 2028, end_year: 2030, budget_usd: 6.0e9}
-sites:
-  - site: abilene-tx
-accelerators:
-  - accelerator: h100-sxm
-    available_from: 2026
-    supply_cap_by_year: {2026: 10000, 2027: 20000}
-  - accelerator: gb200
-    available_from: 2026
-    supply_cap_by_year: {2026: 5000, 2027: 20000, 2028: 40000}
-hbm_supply_gb_by_year:
-  sk-hynix: {2026: 3.0e6, 2027: 6.0e6, 2028: 8.0e6}
-uncertainties:
-  - {id: gb200-delay, kind: accelerator_delay_years, of: gb200, distribution: triangular,
-     min: 0, mode: 0.25, max: 1.5}
-  - {id: gb200-delay-2, kind: accelerator_delay_years, of: gb200, distribution: uniform,
-     min: 0, max: 0.5}
-  - {id: gb200-price, kind: accelerator_price_factor, of: gb200, distribution: lognormal,
-     median: 1.0, sigma: 0.15}
-  - {id: power-delay, kind: power_delay_years, of: abilene-tx, distribution: discrete,
-     values: [0, 0.5, 1], probs: [0.6, 0.3, 0.1]}
-  - {id: build, kind: construction_factor, distribution: uniform, min: 0.9, max: 1.4}
-  - {id: elec, kind: electricity_price_factor, distribution: triangular, min: 0.8,
-     mode: 1.0, max: 1.5}
-  - {id: mfu, kind: mfu_factor, distribution: triangular, min: 0.8, mode: 1.0, max: 1.05}
-  - {id: budget, kind: budget_factor, distribution: uniform, min: 0.5, max: 1.1}
-  - {id: fail, kind: failure_rate_factor, distribution: lognormal, median: 1.0, sigma: 0.4}
-  - {id: hbm, kind: hbm_supply_factor, of: sk-hynix, distribution: uniform, min: 0.5, max: 1.2}
-"""
 
 
 @pytest.fixture(scope="module")

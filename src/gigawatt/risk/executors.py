@@ -145,7 +145,9 @@ class LocalExecutor:
 
     def _pool_pass(self, evaluator: DrawEvaluator, seed: int, pending: list[tuple[int, int]],
                    done: dict, total: int, progress: Progress | None) -> None:
-        ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
+        # spawn, not fork: the parent has usually solved the base plan, and forking a
+        # process whose solver/IO libraries run thread pools can deadlock the child
+        ctx = mp.get_context("spawn")
         with ProcessPoolExecutor(min(self.workers, len(pending)), mp_context=ctx,
                                  initializer=_init_worker, initargs=(evaluator,)) as pool:
             futures = {pool.submit(_run_in_worker, seed, a, b): (a, b) for a, b in pending}

@@ -95,29 +95,25 @@ class ResolveModel(_Base):
     time_limit_s: float = 60.0
 
     def evaluate(self, x: np.ndarray) -> np.ndarray:
-        from ..plan.solve import solve_inputs
+        from ..plan import optimise
 
         w = self.world(x)
         inputs, residual = apply_world(self.inputs, w)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            _, _, decisions, _, _ = solve_inputs(inputs, time_limit_s=self.time_limit_s,
-                                                 duals=False)
+            decisions = optimise(inputs, time_limit_s=self.time_limit_s).decisions
         return evaluate(plan_arrays(inputs, decisions), residual, self.years,
                         self.ettr_at(residual))
 
 
 def base_plan(sc: Scenario, cat: Catalog) -> tuple[PlanInputs, Decisions]:
     """The scenario's planner inputs and its optimal plan (every input at its value)."""
-    from ..plan.capability import capability_for
-    from ..plan.inputs import plan_inputs
-    from ..plan.solve import solve_inputs
+    from ..plan import capability_for, optimise, plan_inputs
 
     inputs = plan_inputs(sc, cat, capability_for(sc, cat))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        _, _, decisions, _, _ = solve_inputs(inputs, duals=False)
-    return inputs, decisions
+        return inputs, optimise(inputs).decisions
 
 
 def build_model(sc: Scenario, cat: Catalog, *, fixed_plan: bool = True, seed: int = 0,
