@@ -13,7 +13,9 @@ import numpy as np
 import pandas as pd
 
 from .inputs import BATTERY_HOURS, PlanInputs
-from .model import HOURS_PER_YEAR, _energy_price, existing_it_mw, existing_power_mw
+from .model import (
+    HOURS_PER_YEAR, _energy_price, existing_it_mw, existing_power_mw, site_limit_mw,
+)
 
 
 @dataclass(frozen=True)
@@ -112,7 +114,7 @@ def site_table(inputs: PlanInputs, d: Decisions) -> pd.DataFrame:
     df = pd.DataFrame({"it_power_mw": it.ravel(),
                        "facility_power_mw": (it * inputs.sites.pue.to_numpy()[None]).ravel(),
                        "hall_mw": halls.ravel(),
-                       "site_limit_mw": inputs.site_power_mw.reindex(index=y, columns=s)
+                       "site_limit_mw": site_limit_mw(inputs).reindex(index=y, columns=s)
                        .to_numpy().ravel(),
                        "land_m2": (halls * inputs.facility["land_m2_per_mw"]).ravel(),
                        "land_limit_m2": np.tile(inputs.sites.land_m2.reindex(s).to_numpy(),

@@ -114,6 +114,19 @@ def existing_it_mw(inputs: PlanInputs) -> pd.Series:
     return out
 
 
+def site_limit_mw(inputs: PlanInputs) -> pd.DataFrame:
+    """year x site: the site's power limit, and never below what its installed base
+    already draws (an installed fleet is powered, whatever the schedule says)."""
+    base = _existing_kacc(inputs) * xr.DataArray(
+        inputs.accelerators.it_power_w.to_numpy() * 1e3 / 1e6,
+        coords={"accelerator": inputs.accelerators.index.to_numpy()}, dims=["accelerator"])
+    fac = (base.sum("accelerator") * xr.DataArray(
+        inputs.sites.pue.to_numpy(), coords={"site": inputs.sites.index.to_numpy()},
+        dims=["site"])).to_pandas()
+    limit = inputs.site_power_mw.reindex(index=inputs.years, columns=inputs.sites.index)
+    return np.maximum(limit, fac.reindex(index=limit.index, columns=limit.columns))
+
+
 def existing_power_mw(inputs: PlanInputs) -> pd.DataFrame:
     """site x source: power serving the installed base, credited to the site's first firm
     source (grid preferred)."""
@@ -254,10 +267,11 @@ def define_land(m: linopy.Model, inputs: PlanInputs, t: Terms) -> None:
 
 
 def define_site_power(m: linopy.Model, inputs: PlanInputs, t: Terms) -> None:
-    """Facility load (IT x PUE) within the power deliverable to the site that year."""
+    """Facility load (IT x PUE) within the power deliverable to the site that year (at
+    least what its installed base draws)."""
     slack = m.add_variables(lower=0, coords=[inputs.years, inputs.sites.index.rename("site")],
                             name="slack-site_power_mw")
-    limit = _da(inputs.site_power_mw.rename_axis(index="year", columns="site"))
+    limit = _da(site_limit_mw(inputs).rename_axis(index="year", columns="site"))
     m.add_constraints(t.facility_mw - slack <= limit, name="site-power_mw-upper")
 
 
