@@ -209,3 +209,13 @@ def test_synthetic_inputs_are_deterministic():
     b = synthetic_inputs(seed=3)
     pd.testing.assert_frame_equal(a.accelerators, b.accelerators)
     assert not synthetic_inputs(seed=4).accelerators.equals(a.accelerators)
+
+
+def test_vendor_cap_no_mix_can_meet_is_refused(base):
+    with pytest.raises(InfeasibleError, match="vendor_max_share"):
+        precheck(dataclasses.replace(base, vendor_max_share=0.2))
+
+
+def test_zero_supply_everywhere_is_refused(base):
+    with pytest.raises(InfeasibleError, match="supply cap is 0"):
+        precheck(dataclasses.replace(base, supply_cap=base.supply_cap.fillna(0.0) * 0.0))

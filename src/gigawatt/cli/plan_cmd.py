@@ -42,6 +42,8 @@ def _summary(r: Any, report: Path | None) -> None:
         out.print("[bold]what limits it[/bold] (LP duals):")
         for b in r.binding[:8]:
             out.print(f"  - {b['message']}")
+    for note in r.notes:
+        out.print(f"note: {note}")
     if report is not None:
         out.print(f"report: {report}")
 

@@ -320,12 +320,38 @@ def precheck(inputs: PlanInputs) -> None:
         raise InfeasibleError("no site has any power in any programme year "
                               "(sites.power_mw_by_year); allowed: > 0 MW in some year",
                               field="sites.power_mw_by_year")
+    _precheck_contradictions(inputs, window)
     if (a.it_power_w <= 0).any() or (a.accelerators_per_unit < 1).any():
         raise ValidationError("accelerator table has non-positive power or unit size",
                               field="accelerators")
     for name in ("pue",):
         if (inputs.sites[name] < 1).any():
             raise ValidationError(f"sites.{name} must be >= 1", field=f"sites.{name}")
+
+
+def _precheck_contradictions(inputs: PlanInputs, window: pd.Series) -> None:
+    """Limits that exclude every build: a vendor cap no mix of the vendors can meet, or
+    supply caps of zero in every year an accelerator could be bought."""
+    a = inputs.accelerators
+    share = inputs.vendor_max_share
+    vendors = a.vendor[window].nunique()
+    if share is not None and share * vendors < 1:
+        raise InfeasibleError(
+            f"vendor_max_share {share} with {vendors} vendor(s) available cannot hold for "
+            f"any fleet (each vendor at most {share:.0%}); allowed: >= {1 / vendors:.3g}",
+            field="vendor_max_share")
+    years = inputs.years.to_numpy()
+    buyable = False
+    for acc, row in a[window].iterrows():
+        on = (years >= row.available_from) & (years <= row.available_to)
+        caps = inputs.supply_cap[acc].to_numpy()[on]
+        if (pd.isna(caps) | (caps > 0)).any():
+            buyable = True
+            break
+    if not buyable:
+        raise InfeasibleError("every accelerator's supply cap is 0 in every year it is "
+                              "available: nothing can be bought; allowed: a cap > 0 (or none) "
+                              "in some available year", field="accelerators.supply_cap_by_year")
 
 
 def lead_years(years: float) -> int:
