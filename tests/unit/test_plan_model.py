@@ -219,3 +219,20 @@ def test_vendor_cap_no_mix_can_meet_is_refused(base):
 def test_zero_supply_everywhere_is_refused(base):
     with pytest.raises(InfeasibleError, match="supply cap is 0"):
         precheck(dataclasses.replace(base, supply_cap=base.supply_cap.fillna(0.0) * 0.0))
+
+
+@pytest.mark.parametrize("seed, objective", [(2, "max_effective_compute"), (5, "min_cost")])
+def test_invariants_on_other_problems(seed, objective):
+    """Capex within budget, load within site power, whole units, demand met or reported."""
+    inputs = synthetic_inputs(n_sites=3, n_accelerators=4, n_years=4, seed=seed,
+                              objective=objective)
+    r = optimise(inputs)
+    by_phase = r.costs.groupby("phase").capex_usd.sum()
+    relaxed = {x["constraint"] for x in r.relaxations}
+    if "budget-phase_busd-upper" not in relaxed:
+        assert (by_phase <= inputs.phases.budget_usd.reindex(by_phase.index) * (1 + 1e-6)).all()
+    if "site-power_mw-upper" not in relaxed:
+        assert (r.sites.facility_power_mw <= r.sites.site_limit_mw + 1e-6).all()
+    assert r.status == ("relaxed" if relaxed else "optimal")
+    out = evaluate_plan(r, inputs)
+    assert out["feasible"] == (not relaxed or relaxed <= {"inference-mtok_per_s-lower"})
