@@ -112,3 +112,25 @@ def test_compare_puts_scenarios_side_by_side(cli, tmp_path):
     assert [d["scenario"] for d in doc["comparison"]] == ["plan-small", "plan-impossible"]
     assert (out / "tables" / "plan-small" / "builds.csv").exists()
     assert "Scenarios side by side" in (out / "index.html").read_text()
+
+
+def test_interrupted_write_leaves_the_old_report(small_run, monkeypatch, tmp_path):
+    """A failure while writing keeps the previous report whole and leaves no temp folder."""
+    import shutil
+
+    from gigawatt.report import plan_report
+
+    _, out = small_run
+    copy = tmp_path / "report"
+    shutil.copytree(out, copy)
+    before = (copy / "index.html").read_text()
+
+    def boom(*a, **k):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(plan_report, "render_plan", lambda r: "<html>new</html>")
+    monkeypatch.setattr(plan_report, "plan_tables", boom)  # fails after index.html
+    with pytest.raises(KeyboardInterrupt):
+        plan_report.write_plan_report([object()], copy, {"x": 1})
+    assert (copy / "index.html").read_text() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["report"]

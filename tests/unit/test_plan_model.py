@@ -236,3 +236,10 @@ def test_invariants_on_other_problems(seed, objective):
     assert r.status == ("relaxed" if relaxed else "optimal")
     out = evaluate_plan(r, inputs)
     assert out["feasible"] == (not relaxed or relaxed <= {"inference-mtok_per_s-lower"})
+
+
+def test_exact_milp_agrees_with_the_default_on_a_small_problem():
+    inputs = synthetic_inputs(n_sites=2, n_accelerators=2, n_years=3, seed=7)
+    fast, exact = optimise(inputs), optimise(inputs, exact=True)
+    e = lambda r: r.totals["effective_exaflop_s_years"]  # noqa: E731
+    assert e(fast) == pytest.approx(e(exact), rel=1e-3)
