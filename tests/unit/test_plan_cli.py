@@ -134,3 +134,11 @@ def test_interrupted_write_leaves_the_old_report(small_run, monkeypatch, tmp_pat
         plan_report.write_plan_report([object()], copy, {"x": 1})
     assert (copy / "index.html").read_text() == before
     assert [p.name for p in tmp_path.iterdir()] == ["report"]
+
+
+def test_out_that_is_a_file_exits_2(cli, tmp_path):
+    f = tmp_path / "report.txt"
+    f.write_text("keep me")
+    r = cli("plan", "--scenario", SMALL, "--out", f)
+    assert r.code == 2 and "must be a folder" in r.stderr
+    assert f.read_text() == "keep me"

@@ -84,6 +84,11 @@ def plan(
     from ..plan import plan_scenario
     from ..report.plan_report import plan_document, write_plan_report
 
+    if not no_report and out.exists() and not out.is_dir():
+        from ..errors import ValidationError
+
+        raise ValidationError(f"--out {out} is a file; it must be a folder (it is replaced "
+                              "by the report folder)", field="out")
     refs = list(dict.fromkeys(([scenario] if scenario else []) + list(compare))) or ["stargate"]
     cat = load_catalog()
     results = []
