@@ -3,9 +3,10 @@
 Usage: python benchmarks/bench_risk.py [--fixed-draws 10000] [--resolve-draws 100]
        [--ray-draws 24] [--skip-ray]
 
-Prints one markdown table (the figures in benchmarks/README.md come from it). Timings
-include the executor's own start-up (process pool fork, Ray start) but not the base plan
-solve, which is reported on its own line.
+Prints one markdown table (the figures in benchmarks/README.md come from it). "wall s"
+is the whole ``run_risk`` call: one executor run over the draws plus the tornado's 2k+1
+one-at-a-time points (k uncertainties) = "evaluations", including the executor's
+start-up (spawning the pool, starting Ray). The base plan solve is on its own line.
 """
 
 from __future__ import annotations
@@ -43,45 +44,46 @@ def main() -> None:
     base, t_base = _timed(lambda: base_plan(sc, cat))
     fixed, _ = build_model(sc, cat, fixed_plan=True, base=base)
     resolve, _ = build_model(sc, cat, fixed_plan=False, base=base)
-    rows = [("base plan solve (once per run)", 1, "-", t_base)]
+    rows = [("base plan solve (once per run)", 1, "-", t_base, 1)]
 
     def run(model, n, executor="local", workers=2, **kw):
         res, wall = _timed(lambda: run_risk(model, sc.uncertainties, scenario=sc.id, draws=n,
                                             seed=0, executor=executor, workers=workers, **kw))
-        return res, wall
+        return res, wall, int(res.timings_s["evaluations"])
 
     for w in (1, 2):
-        _, wall = run(fixed, args.fixed_draws, workers=w)
-        rows.append((f"fixed plan, local, {w} worker(s)", args.fixed_draws, w, wall))
+        _, *t = run(fixed, args.fixed_draws, workers=w)
+        rows.append((f"fixed plan, local, {w} worker(s)", args.fixed_draws, w, *t))
     if args.resolve_draws:
-        _, wall = run(resolve, args.resolve_draws, workers=2, chunk_size=1)
-        rows.append(("re-solve, local, 2 workers", args.resolve_draws, 2, wall))
+        _, *t = run(resolve, args.resolve_draws, workers=2, chunk_size=1)
+        rows.append(("re-solve, local, 2 workers", args.resolve_draws, 2, *t))
     if not args.skip_ray:
         ref = None
         for w in (1, 2):
-            res, wall = run(resolve, args.ray_draws, executor="ray", workers=w, chunk_size=1)
-            rows.append((f"re-solve, Ray (local head started per run), {w} worker(s)",
-                         args.ray_draws, w, wall))
+            res, *t = run(resolve, args.ray_draws, executor="ray", workers=w, chunk_size=1)
+            rows.append((f"re-solve, Ray (local instance started per run), {w} worker(s)",
+                         args.ray_draws, w, *t))
             same = ref is None or res.outcomes.tobytes() == ref
             ref = res.outcomes.tobytes() if ref is None else ref
             if not same:
                 raise SystemExit("Ray results differ between 1 and 2 workers")
         _, wall0 = _timed(_ray_startup)
-        rows.append(("Ray local start + shutdown alone", 0, 2, wall0))
+        rows.append(("Ray local start + shutdown alone", 0, 2, wall0, 0))
 
     print(f"scenario {sc.id}, {len(sc.uncertainties)} uncertainties; machine: "
           f"{os.cpu_count()} CPUs, {platform.processor() or platform.machine()}, "
           f"Python {platform.python_version()}")
-    print("\n| run | draws | workers | wall s | draws/s |\n| --- | ---: | ---: | ---: | ---: |")
-    for name, n, w, wall in rows:
-        rate = f"{n / wall:,.1f}" if n else "-"
-        print(f"| {name} | {n:,} | {w} | {wall:.2f} | {rate} |")
+    print("\n| run | draws | evaluations | workers | wall s | evaluations/s |\n"
+          "| --- | ---: | ---: | ---: | ---: | ---: |")
+    for name, n, w, wall, evals in rows:
+        rate = f"{evals / wall:,.2f}" if evals else "-"
+        print(f"| {name} | {n:,} | {evals:,} | {w} | {wall:.2f} | {rate} |")
 
 
 def _ray_startup() -> None:
     import ray
 
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, logging_level="ERROR")
+    ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False, logging_level="ERROR")
     ray.shutdown()
 
 

@@ -269,7 +269,9 @@ class RayExecutor:
             check_address(self.address)
             ray.init(address=self.address, log_to_driver=False, logging_level="ERROR")
         else:
-            ray.init(num_cpus=self.workers or os.cpu_count(), include_dashboard=False,
+            # "local": always a fresh instance, never a cluster another run left behind
+            ray.init(address="local", num_cpus=self.workers or os.cpu_count(),
+                     include_dashboard=False,
                      log_to_driver=False, logging_level="ERROR")
         return True
 

@@ -44,6 +44,9 @@ class RiskResult:
     milestones : the targets tested, and ``milestone_probabilities`` their odds.
     tornado : per outcome, the swings ranked largest first.
     primary_outcome : the outcome whose tornado is the headline ranking.
+    timings_s : ``wall_s``, the executor run's wall time (draws and the tornado's 2k+1
+        one-at-a-time points, ``evaluations`` in all), s; left out of ``to_dict`` so equal
+        seeds give equal JSON.
     """
 
     scenario: str
@@ -60,6 +63,7 @@ class RiskResult:
     tornado: dict[str, list[Swing]]
     primary_outcome: str
     notes: list[str] = field(default_factory=list)
+    timings_s: dict[str, float] = field(default_factory=dict)
 
     @property
     def draws(self) -> int:

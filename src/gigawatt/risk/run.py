@@ -8,6 +8,7 @@ scenario (fixed plan or re-solve); tests pass small ones of their own.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Any, Protocol, Sequence
 
@@ -38,26 +39,27 @@ class RiskModel(Protocol):
 
 @dataclass(frozen=True)
 class DrawEvaluator:
-    """Evaluates draws ``start..stop-1``: per-draw uniforms -> inputs -> outcomes."""
+    """Evaluates items ``start..stop-1``: Monte Carlo draws, then optional given rows.
+
+    Items ``0..draws-1`` are draws (per-draw uniforms -> inputs -> outcomes); items from
+    ``draws`` on are the rows of ``extra`` (the tornado's one-at-a-time points), so one
+    executor run covers both. ``draws=None``: every item is a draw.
+    """
 
     model: Any
     uncertainties: tuple[Uncertainty, ...]
+    draws: int | None = None
+    extra: np.ndarray | None = None
 
     def evaluate_chunk(self, seed: int, start: int, stop: int) -> ChunkResult:
-        u = draw_uniforms(seed, start, stop, len(self.uncertainties))
-        x = transform(list(self.uncertainties), u) if self.uncertainties else u
-        return ChunkResult(start, stop, x, _evaluate_rows(self.model, x))
-
-
-@dataclass(frozen=True)
-class MatrixEvaluator:
-    """Evaluates given input rows (the tornado's one-at-a-time points); seed unused."""
-
-    model: Any
-    rows: np.ndarray
-
-    def evaluate_chunk(self, seed: int, start: int, stop: int) -> ChunkResult:
-        x = self.rows[start:stop]
+        n = stop if self.draws is None else self.draws
+        parts = []
+        if min(stop, n) > start:
+            u = draw_uniforms(seed, start, min(stop, n), len(self.uncertainties))
+            parts.append(transform(list(self.uncertainties), u) if self.uncertainties else u)
+        if stop > max(start, n):
+            parts.append(self.extra[max(start, n) - n:stop - n])
+        x = np.vstack(parts)
         return ChunkResult(start, stop, x, _evaluate_rows(self.model, x))
 
 
@@ -102,14 +104,16 @@ def run_risk(model: Any, uncertainties: Sequence[Uncertainty], *, scenario: str,
     n, seed = check_draws(draws), check_seed(seed)
     uncs = tuple(uncertainties)
     ex = get_executor(executor, workers=workers, address=address)
-    inputs, outcomes = run_draws(DrawEvaluator(model, uncs), seed, n, ex, chunk_size, progress)
     names = [u.id for u in uncs]
     med = median_values(list(uncs)) if uncs else np.empty(0)
     lows = np.array([float(quantile(u, 0.1)) for u in uncs])
     highs = np.array([float(quantile(u, 0.9)) for u in uncs])
     rows = _oat_rows(med, lows, highs)
-    _, oat = run_draws(MatrixEvaluator(model, rows), 0, len(rows), ex,
-                       max(1, -(-len(rows) // max(1, ex.workers or 1))))
+    t0 = time.perf_counter()
+    all_x, all_y = run_draws(DrawEvaluator(model, uncs, n, rows), seed, n + len(rows), ex,
+                             chunk_size, progress)
+    timings = {"wall_s": time.perf_counter() - t0, "evaluations": float(n + len(rows))}
+    inputs, outcomes, oat = all_x[:n], all_y[:n], all_y[n:]
     base = oat[0]
     at_low, at_high = oat[1::2], oat[2::2]
     ms, n_out = model.milestones(), len(model.outcome_names)
@@ -125,7 +129,7 @@ def run_risk(model: Any, uncertainties: Sequence[Uncertainty], *, scenario: str,
         tornado=tornado(names, list(model.outcome_names), lows, highs,
                         at_low.reshape(len(names), n_out), at_high.reshape(len(names), n_out),
                         inputs, outcomes),
-        primary_outcome=model.primary_outcome, notes=list(notes))
+        primary_outcome=model.primary_outcome, notes=list(notes), timings_s=timings)
 
 
 def _oat_rows(med: np.ndarray, lows: np.ndarray, highs: np.ndarray) -> np.ndarray:
@@ -139,5 +143,5 @@ def _oat_rows(med: np.ndarray, lows: np.ndarray, highs: np.ndarray) -> np.ndarra
     return np.array(rows).reshape(len(rows), len(med))
 
 
-__all__ = ["run_risk", "RiskModel", "DrawEvaluator", "MatrixEvaluator", "check_draws",
+__all__ = ["run_risk", "RiskModel", "DrawEvaluator", "check_draws",
            "MAX_DRAWS"]
