@@ -33,6 +33,10 @@ def test_json_shape_and_determinism(cli, scenario_file):
         assert s["p10"] <= s["p50"] <= s["p90"], name
     assert set(d["milestones"]) >= {"within_budget", "full_capacity_by_2030"}
     assert all(0 <= p <= 1 for p in d["milestones"].values())
+    target = {m["name"]: m["threshold"] for m in d["milestone_definitions"]}
+    assert target["compute_2030_at_90pct_of_plan"] == pytest.approx(
+        0.9 * d["planned"]["effective_exaflops_2030"])
+    assert d["planned"]["effective_exaflops_2030"] > 0
     assert {t["input"] for t in d["tornado"]} == {
         "gb200-delay", "gb200-delay-2", "gb200-price", "power-delay", "build", "elec", "mfu",
         "budget", "fail", "hbm"}

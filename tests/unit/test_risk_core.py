@@ -140,7 +140,7 @@ def test_run_risk_summary_and_tornado():
     assert d["milestones"]["cost_under_120"] == pytest.approx(np.mean(cost <= 120))
     assert res.to_frame().shape == (2000, 5)
     # base: every input at its median; the triangular median is max - sqrt(0.5 * 0.7 * 0.5)
-    assert d["base"]["cost_usd"] == pytest.approx(100 * (1.5 - np.sqrt(0.175)) * 1.1)
+    assert d["at_median"]["cost_usd"] == pytest.approx(100 * (1.5 - np.sqrt(0.175)) * 1.1)
 
 
 # ----------------------------------------------------------------- analysis

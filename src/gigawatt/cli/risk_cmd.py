@@ -29,8 +29,10 @@ def _print(result: Any, wall_s: float, executor: str) -> None:
     out.print(f"[bold]{result.scenario}[/bold]: {result.draws:,} draws, seed {result.seed}, "
               f"{mode}, executor {executor}, {wall_s:.1f} s")
     summary = result.summary()
-    out.print(table("outcomes", ["outcome", "P10", "P50", "P90", "mean", "base plan"],
-                    [[n, s["p10"], s["p50"], s["p90"], s["mean"], result.base[n]]
+    out.print(table("outcomes", ["outcome", "P10", "P50", "P90", "mean", "inputs at median",
+                                 "planned"],
+                    [[n] + [_value(n, v) for v in (s["p10"], s["p50"], s["p90"], s["mean"],
+                                                   result.base[n], result.planned.get(n))]
                      for n, s in summary.items()]))
     out.print(table("milestones", ["milestone", "probability", "meaning"],
                     [[m.name, f"{result.milestone_probabilities[m.name]:.1%}", m.description]
@@ -42,6 +44,11 @@ def _print(result: Any, wall_s: float, executor: str) -> None:
                       fmt(round(b.spearman, 3))] for b in bars]))
     for n in result.notes:
         out.print(f"[yellow]note:[/yellow] {n}")
+
+
+def _value(name: str, v: Any) -> Any:
+    """Decimal years as 2029.42 (the shared formatter would print 2,029)."""
+    return f"{v:.2f}" if name.endswith("_year") and v is not None else v
 
 
 @app.command("risk")

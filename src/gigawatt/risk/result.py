@@ -40,7 +40,9 @@ class RiskResult:
     inputs : (draws x inputs) sampled values, in each uncertainty's unit.
     outcome_names : columns of ``outcomes``; units are in the names.
     outcomes : (draws x outcomes); NaN where an outcome is undefined for a draw.
-    base : outcomes of the base plan with every input at its median.
+    base : outcomes with every input at its median (the tornado's centre).
+    planned : outcomes of the base plan with no uncertainty (every delay 0, every factor
+        1): what the plan promises, against which the milestones are set.
     milestones : the targets tested, and ``milestone_probabilities`` their odds.
     tornado : per outcome, the swings ranked largest first.
     primary_outcome : the outcome whose tornado is the headline ranking.
@@ -64,6 +66,7 @@ class RiskResult:
     primary_outcome: str
     notes: list[str] = field(default_factory=list)
     timings_s: dict[str, float] = field(default_factory=dict)
+    planned: dict[str, float] = field(default_factory=dict)
 
     @property
     def draws(self) -> int:
@@ -83,7 +86,8 @@ class RiskResult:
             "scenario": self.scenario, "draws": self.draws, "seed": self.seed,
             "fixed_plan": self.fixed_plan, "primary_outcome": self.primary_outcome,
             "outcomes": self.summary(),
-            "base": dict(self.base),
+            "planned": dict(self.planned),
+            "at_median": dict(self.base),
             "milestones": dict(self.milestone_probabilities),
             "milestone_definitions": [m.to_dict() for m in self.milestones],
             "tornado": [{"input": s.input, "swing": s.swing, "spearman": s.spearman,

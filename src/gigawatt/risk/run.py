@@ -129,7 +129,8 @@ def run_risk(model: Any, uncertainties: Sequence[Uncertainty], *, scenario: str,
         tornado=tornado(names, list(model.outcome_names), lows, highs,
                         at_low.reshape(len(names), n_out), at_high.reshape(len(names), n_out),
                         inputs, outcomes),
-        primary_outcome=model.primary_outcome, notes=list(notes), timings_s=timings)
+        primary_outcome=model.primary_outcome, notes=list(notes), timings_s=timings,
+        planned=dict(getattr(model, "promise", {})))
 
 
 def _oat_rows(med: np.ndarray, lows: np.ndarray, highs: np.ndarray) -> np.ndarray:
