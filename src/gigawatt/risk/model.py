@@ -29,6 +29,8 @@ from .world import World, apply_world, world_from_vector
 DEFAULT_MILESTONE_YEARS = (2028, 2030)
 #: share of the planned compute a draw must reach to count as meeting the milestone
 COMPUTE_MILESTONE_SHARE = 0.9
+#: one day in years: "by the end of Y" means online on 31 December of Y at the latest
+ONE_DAY_YEARS = 1.0 / 365.25
 
 
 def milestone_years(sc: Scenario) -> tuple[int, ...]:
@@ -57,7 +59,7 @@ class _Base:
         out = [Milestone("within_budget", "budget_margin_usd", 0.0, at_most=False,
                          description="capex within the (drawn) total budget"),
                Milestone(f"full_capacity_by_{self.last_phase_year}", "full_capacity_year",
-                         self.last_phase_year + 1.0, at_most=True,
+                         self.last_phase_year + 1.0 - ONE_DAY_YEARS, at_most=True,
                          description="every planned accelerator online by the end of "
                                      f"{self.last_phase_year}")]
         for y in self.years:
