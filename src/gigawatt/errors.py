@@ -57,7 +57,10 @@ class UnknownIdError(GigawattError):
     def __init__(self, kind: str, key: str, known: Iterable[str], *, file: str | None = None,
                  line: int | None = None, field: str | None = None) -> None:
         known = sorted(known)
-        near = difflib.get_close_matches(key, known, n=3, cutoff=0.5)
+        prefixed = [k for k in known if k.startswith(key) or key.startswith(k)]
+        near = sorted(prefixed, key=len)[:3]
+        near += [k for k in difflib.get_close_matches(key, known, n=3, cutoff=0.5)
+                 if k not in near][: 3 - len(near)]
         hint = f"did you mean {', '.join(near)}?" if near else f"known: {', '.join(known)}"
         self.kind, self.key, self.suggestions = kind, key, near
         super().__init__(f"unknown {kind} '{key}'; {hint}", file=file, line=line, field=field)
