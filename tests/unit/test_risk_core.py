@@ -155,3 +155,20 @@ def test_rank_and_spearman():
 def test_summarise_ignores_undefined():
     s = summarise(np.array([1.0, 2.0, np.nan, 3.0]))
     assert s["p50"] == 2.0 and s["defined_fraction"] == 0.75
+
+
+def test_progress_reports_every_chunk_up_to_the_total():
+    seen = []
+    run_draws(DrawEvaluator(ToyModel(), TOY_UNCS), 11, 95, LocalExecutor(workers=1),
+              chunk_size=10, progress=lambda done, total: seen.append((done, total)))
+    assert [d for d, _ in seen] == list(range(10, 100, 10))[:9] + [95]
+    assert {t for _, t in seen} == {95}
+
+
+def test_draws_and_extra_rows_in_one_run():
+    rows = np.array([[1.0, 0.0, 1.0], [1.2, 2.0, 0.8]])
+    ev = DrawEvaluator(ToyModel(), TOY_UNCS, draws=30, extra=rows)
+    x, y = run_draws(ev, 4, 32, LocalExecutor(workers=1), chunk_size=7)
+    only = run_draws(DrawEvaluator(ToyModel(), TOY_UNCS), 4, 30, LocalExecutor(workers=1))
+    assert x[:30].tobytes() == only[0].tobytes() and np.array_equal(x[30:], rows)
+    assert y[31] == pytest.approx([100 * 1.2 * 1.2, 10 / 3 * 0.8])
