@@ -125,3 +125,10 @@ def test_goodput_falls_with_failure_rate(small, catalog):
     worse[8] = 3.0
     assert 0 < model.evaluate(worse)[k] < model.evaluate(x)[k] <= 1
     assert dataclasses.is_dataclass(model.ettr)
+
+
+def test_resolve_world_where_nothing_can_be_built_is_undefined_not_an_error(small, catalog):
+    sc, base = small
+    resolve, _ = build_model(sc, catalog, fixed_plan=False, base=base, with_goodput=False)
+    x = np.array([0, 0, 1, 0, 1, 1, 1, 1e-6, 1, 1], dtype=float)  # budget x 1e-6: buys nothing
+    assert np.isnan(resolve.evaluate(x)).all()

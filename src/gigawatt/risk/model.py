@@ -16,6 +16,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from ..catalog import Catalog
+from ..errors import InfeasibleError
 from ..plan.accounting import Decisions
 from ..plan.capability import REFERENCE_CLUSTER_GPUS
 from ..plan.inputs import PlanInputs
@@ -98,12 +99,17 @@ class ResolveModel(_Base):
 
     def evaluate(self, x: np.ndarray) -> np.ndarray:
         from ..plan import optimise
+        from ..plan.inputs import precheck
 
         w = self.world(x)
         inputs, residual = apply_world(self.inputs, w)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            decisions = optimise(inputs, time_limit_s=self.time_limit_s).decisions
+        try:
+            precheck(inputs)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                decisions = optimise(inputs, time_limit_s=self.time_limit_s).decisions
+        except InfeasibleError:  # a world where nothing can be built: every outcome
+            return np.full(len(self.outcome_names), np.nan)  # undefined, milestones missed
         return evaluate(plan_arrays(inputs, decisions), residual, self.years,
                         self.ettr_at(residual))
 
