@@ -83,6 +83,16 @@ def build_table(inputs: PlanInputs, d: Decisions) -> pd.DataFrame:
         df.accelerator).to_numpy() / 1e18
     df["peak_exaflops"] = df.accelerators * acc.peak_flop_per_s.reindex(
         df.accelerator).to_numpy() / 1e18
+    fac = inputs.facility
+    df["land_m2"] = df.it_power_mw * fac["land_m2_per_mw"]
+    # opex attributed to the row: its energy at the site's grid price, its hall's
+    # maintenance and its hardware support (the costs table has the exact split by source)
+    price = inputs.sites.electricity_usd_per_mwh.reindex(df.site).to_numpy()
+    per_acc = acc.capex_usd_per_accelerator.reindex(df.accelerator).to_numpy()
+    df["opex_usd"] = (df.facility_power_mw * fac["average_load_fraction"] * HOURS_PER_YEAR
+                      * price
+                      + df.it_power_mw * fac["capex_usd_per_mw"] * fac["opex_fraction_per_year"]
+                      + df.accelerators * per_acc * fac["hardware_support_fraction_per_year"])
     hbm = inputs.hbm_share.mul(acc.hbm_gb, axis=0)
     for sup in hbm.columns:
         df[f"hbm_gb:{sup}"] = df.new_accelerators * hbm[sup].reindex(df.accelerator).to_numpy()
