@@ -17,9 +17,10 @@ def _progress_bar() -> tuple[Any, Any]:
         return None, None
     from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
-    bar = Progress(TextColumn("draws"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-                   TimeRemainingColumn(), console=err_console(), transient=True)
-    task = bar.add_task("draws", total=None)
+    bar = Progress(TextColumn("draws + tornado points"), BarColumn(),
+                   TextColumn("{task.completed:,.0f}"), TimeRemainingColumn(),
+                   console=err_console(), transient=True)
+    task = bar.add_task("evaluations", total=None)
     return bar, lambda done, total: bar.update(task, completed=done, total=total)
 
 
