@@ -243,3 +243,12 @@ def test_exact_milp_agrees_with_the_default_on_a_small_problem():
     fast, exact = optimise(inputs), optimise(inputs, exact=True)
     e = lambda r: r.totals["effective_exaflop_s_years"]  # noqa: E731
     assert e(fast) == pytest.approx(e(exact), rel=1e-3)
+
+
+def test_by_phase_table_adds_up(solved):
+    bp = solved.to_frame("by_phase")
+    assert bp.new_accelerators.sum() == pytest.approx(solved.builds.new_accelerators.sum())
+    assert bp.capex_usd.sum() == pytest.approx(solved.builds.capex_usd.sum())
+    last = solved.phases.index[-1]
+    end = bp[bp.phase == last].accelerators.sum()
+    assert end == pytest.approx(solved.fleet.accelerators.iloc[-1])

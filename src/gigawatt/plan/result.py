@@ -71,6 +71,8 @@ class PlanResult:
         if table not in TABLES:
             from ..errors import UnknownIdError
             raise UnknownIdError("plan table", table, TABLES)
+        if table == "by_phase":
+            return by_phase_table(self.builds, self.phases)
         df = getattr(self, table)
         return df.reset_index() if table in ("costs", "fleet", "accelerators", "phases") else df
 
@@ -87,8 +89,8 @@ class PlanResult:
                 "rounding_gap": self.rounding_gap}
 
 
-TABLES = ("builds", "sites", "power", "costs", "fleet", "hbm", "training", "phases",
-          "accelerators")
+TABLES = ("builds", "by_phase", "sites", "power", "costs", "fleet", "hbm", "training",
+          "phases", "accelerators")
 
 
 def totals(r: PlanResult) -> dict[str, float]:
@@ -139,6 +141,24 @@ def phase_table(inputs: PlanInputs, builds: pd.DataFrame, costs: pd.DataFrame,
                      "effective_exaflops": float(fleet.effective_exaflops.get(end, 0.0)),
                      "peak_exaflops": float(fleet.peak_exaflops.get(end, 0.0))})
     return pd.DataFrame(rows).set_index("phase")
+
+
+#: build-table columns summed over a phase's years; the others are read at its end
+_FLOWS = ("new_accelerators", "new_units", "capex_usd", "opex_usd")
+
+
+def by_phase_table(builds: pd.DataFrame, phases: pd.DataFrame) -> pd.DataFrame:
+    """Per phase x site x vendor x accelerator: installed in the phase (units, capex,
+    opex, HBM drawn) and at its end (accelerators, IT and facility MW, compute, land)."""
+    if not len(builds):
+        return pd.DataFrame(columns=["phase", "site", "vendor", "accelerator"])
+    keys = ["phase", "site", "vendor", "accelerator"]
+    flows = [c for c in builds.columns if c in _FLOWS or c.startswith("hbm_gb:")]
+    summed = builds.groupby(keys, sort=False)[flows].sum()
+    ends = phases.end_year.rename("year").reset_index()
+    stocks = [c for c in builds.columns if c not in flows and c not in keys + ["year"]]
+    at_end = builds.merge(ends, on=["phase", "year"]).set_index(keys)[stocks]
+    return summed.join(at_end, how="left").fillna(0.0).reset_index()
 
 
 def phase_records(r: PlanResult) -> list[dict[str, Any]]:

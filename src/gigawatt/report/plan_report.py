@@ -180,8 +180,8 @@ def plan_sections(r: Any, prefix: str = "") -> list[Section]:
                               tables["relaxations"])]),
         Section(name("tables"), f"{prefix}Tables",
                 tables=[Table(name(n), TITLES[n], tables[n])
-                        for n in ("builds", "sites", "power", "costs", "fleet", "hbm",
-                                  "training", "accelerators")]),
+                        for n in ("by_phase", "builds", "sites", "power", "costs", "fleet",
+                                  "hbm", "training", "accelerators")]),
     ]
 
 

@@ -11,6 +11,8 @@ import pandas as pd
 TITLES = {
     "phases": "Phases: budget, spend, fleet and compute at each phase's end",
     "builds": "Build-out by year, site and accelerator",
+    "by_phase": "Build-out by phase, site, vendor and accelerator (installed in the phase; "
+                "fleet, power and compute at its end)",
     "sites": "Sites by year: load, halls, power limit, land",
     "power": "Power capacity and energy by year, site and source",
     "costs": "Capex and opex by year (USD)",
