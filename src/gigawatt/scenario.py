@@ -219,6 +219,11 @@ class Scenario(_Strict):
         "max_effective_compute", description="What the planner optimises.")
     reference_model: str = Field("llama-3.1-405b", description="LLM whose MFU defines "
                                  "effective compute.")
+    reference_global_batch_tokens: float = Field(
+        16_777_216, gt=0, description="Tokens per optimizer step of the reference and "
+        "workload training runs; sets the global batch of the training searches that give "
+        "MFU (default: Llama 3 405B's 16M tokens, 2,048 sequences of 8,192; Grattafiori et "
+        "al. 2024, Table 4). Without it the search would pick any batch and overstate MFU.")
     workloads: Workloads = Field(default_factory=Workloads, description="Training runs and "
                                  "inference demand the build-out must deliver.")
     uncertainties: list[Uncertainty] = Field(default_factory=list, description="Distributions "

@@ -20,8 +20,12 @@ def colossus(catalog):
 
 def test_mfu_comes_from_the_training_model(colossus, catalog):
     cap = capability_for(colossus, catalog)
+    seq = catalog.model(colossus.reference_model).seq_len
+    batch = round(colossus.reference_global_batch_tokens / seq)
     best = gw.perf.search_training(colossus.reference_model, "h100-sxm", cap.cluster_gpus,
-                                   precision="bf16").best
+                                   precision="bf16", global_batch=batch, seq_len=seq).best
+    assert best.plan["global_batch"] * seq == pytest.approx(
+        colossus.reference_global_batch_tokens, rel=0.01)
     assert cap.mfu["h100-sxm"] == pytest.approx(best.mfu)
     assert all(0 < m < 1 for m in cap.mfu.values())
 

@@ -77,14 +77,19 @@ def _reindex(df: pd.DataFrame, rows: list[str], cols: list[str]) -> pd.DataFrame
 
 
 @lru_cache(maxsize=4096)
-def _training_point(model: str, accelerator: str, gpus: int, precision: str
-                    ) -> tuple[float, float, str]:
-    """(MFU, tokens/s per GPU, why-not) of the best training plan; zeros if none runs."""
+def _training_point(model: str, accelerator: str, gpus: int, precision: str,
+                    batch_tokens: float) -> tuple[float, float, str]:
+    """(MFU, tokens/s per GPU, why-not) of the best training plan at a global batch of
+    ``batch_tokens`` tokens (in sequences of the model's training length); zeros if none
+    runs."""
     from .. import perf
+    from ..catalog import load_catalog
 
+    seq_len = load_catalog().model(model).seq_len
     try:
         best = perf.search_training(model, accelerator, gpus, precision=precision,
-                                    top_k=1).best
+                                    global_batch=max(1, round(batch_tokens / seq_len)),
+                                    seq_len=seq_len, top_k=1).best
     except GigawattError as exc:
         return 0.0, 0.0, str(exc)
     return float(best.mfu), float(best.tokens_per_s) / gpus, ""
@@ -97,7 +102,7 @@ def _inference_point(model: str, accelerator: str, prompt_tokens: int, output_to
     from .. import perf
 
     try:
-        res = perf.max_throughput(model, accelerator,
+        res = perf.max_throughput(model, accelerator, ep=None,  # EP searched for MoE
                                   prompt_tokens=prompt_tokens, output_tokens=output_tokens,
                                   ttft_slo_s=ttft_slo_s, tpot_slo_s=tpot_slo_s)
     except GigawattError as exc:
@@ -125,6 +130,7 @@ def _cache_key(sc: Scenario, cat: Catalog, cluster_gpus: int) -> str:
     """Digest of everything the capability table depends on."""
     rows: dict[str, Any] = {"gpus": cluster_gpus, "perf": _perf_digest(),
                             "reference": sc.reference_model,
+                            "batch_tokens": sc.reference_global_batch_tokens,
                             "training": [w.model_dump(mode="json")
                                          for w in sc.workloads.training],
                             "inference": [w.model_dump(mode="json")
@@ -202,14 +208,16 @@ def _evaluate(sc: Scenario, cat: Catalog, cluster_gpus: int) -> Capability:
     notes: list[str] = []
     mfu: dict[str, float] = {}
     for a in accs:
-        m, _, why = _training_point(sc.reference_model, a, cluster_gpus, "bf16")
+        m, _, why = _training_point(sc.reference_model, a, cluster_gpus, "bf16",
+                                    sc.reference_global_batch_tokens)
         mfu[a] = m
         if why:
             notes.append(f"{a} cannot train reference model {sc.reference_model}: {why}")
     train = pd.DataFrame(0.0, index=accs, columns=[w.id for w in sc.workloads.training])
     for w in sc.workloads.training:
         for a in accs:
-            _, rate, why = _training_point(w.model, a, cluster_gpus, w.precision)
+            _, rate, why = _training_point(w.model, a, cluster_gpus, w.precision,
+                                           sc.reference_global_batch_tokens)
             train.loc[a, w.id] = rate
             if why:
                 notes.append(f"{a} cannot train {w.model} ({w.id}): {why}")
