@@ -2,28 +2,15 @@
 
 from __future__ import annotations
 
-import json
-import math
 import sys
 from typing import Any
 
 
-def _clean(obj: Any) -> Any:
-    """Make floats JSON-safe (NaN/inf -> None) and numpy scalars plain."""
-    if isinstance(obj, dict):
-        return {str(k): _clean(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_clean(v) for v in obj]
-    if hasattr(obj, "item") and not isinstance(obj, (str, bytes)):
-        obj = obj.item()
-    if isinstance(obj, float) and not math.isfinite(obj):
-        return None
-    return obj
-
-
 def to_json(obj: Any) -> str:
-    """One JSON document, deterministic key order as given."""
-    return json.dumps(_clean(obj), indent=2, allow_nan=False)
+    """One JSON document, keys in the order given (NaN/inf as null)."""
+    from ..report.files import json_text
+
+    return json_text(obj).rstrip("\n")
 
 
 def emit_json(obj: Any) -> None:

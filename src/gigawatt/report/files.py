@@ -1,10 +1,14 @@
-"""Atomic file output: an interrupted run never leaves a half-written file."""
+"""File output: atomic writes (an interrupted run never leaves a half-written file) and
+JSON text that is always valid JSON."""
 
 from __future__ import annotations
 
+import json
+import math
 import os
 import tempfile
 from pathlib import Path
+from typing import Any
 
 
 def write_atomic(path: Path, data: str | bytes) -> None:
@@ -21,3 +25,21 @@ def write_atomic(path: Path, data: str | bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def json_safe(obj: Any) -> Any:
+    """Make a document JSON-safe: NaN/inf -> None, numpy scalars -> plain, keys -> str."""
+    if isinstance(obj, dict):
+        return {str(k): json_safe(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [json_safe(v) for v in obj]
+    if hasattr(obj, "item") and not isinstance(obj, (str, bytes)):
+        obj = obj.item()
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None
+    return obj
+
+
+def json_text(doc: Any) -> str:
+    """The document as indented JSON text with a final newline (NaN/inf as null)."""
+    return json.dumps(json_safe(doc), indent=2, allow_nan=False) + "\n"

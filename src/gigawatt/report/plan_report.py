@@ -8,7 +8,6 @@ looks complete. With several results (``--compare``) the page puts them side by 
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import tempfile
@@ -17,7 +16,7 @@ from typing import Any
 
 import pandas as pd
 
-from .files import write_atomic
+from .files import json_text, write_atomic
 from .html import Section, Table, bullet_list, render_page
 from .tables import TITLES, comparison_table, plan_tables
 
@@ -252,25 +251,6 @@ def write_plan_report(results: list[Any], out_dir: Path, doc: dict[str, Any]) ->
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return out_dir / "index.html"
-
-
-def json_text(doc: dict[str, Any]) -> str:
-    """The document as JSON text (NaN/inf as null)."""
-    return json.dumps(_clean(doc), indent=2, allow_nan=False) + "\n"
-
-
-def _clean(obj: Any) -> Any:
-    import math
-
-    if isinstance(obj, dict):
-        return {str(k): _clean(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_clean(v) for v in obj]
-    if hasattr(obj, "item") and not isinstance(obj, (str, bytes)):
-        obj = obj.item()
-    if isinstance(obj, float) and not math.isfinite(obj):
-        return None
-    return obj
 
 
 def _swap_into_place(tmp: Path, out_dir: Path) -> None:
