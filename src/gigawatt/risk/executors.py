@@ -224,6 +224,21 @@ def check_address(address: str, timeout_s: float = 3.0) -> tuple[str, int]:
     return host, int(port_text)
 
 
+def _match_token_auth() -> None:
+    """Send the Ray auth token when one exists and RAY_AUTH_MODE is unset.
+
+    Ray 2.5x's ``ray start`` turns token authentication on when ``~/.ray/auth_token``
+    exists, but a driver with ``RAY_AUTH_MODE`` unset does not send the token and is
+    refused (InvalidAuthToken); Ray's own helper does what ``ray start`` does.
+    """
+    try:
+        from ray._private.authentication.authentication_token_setup import (
+            maybe_enable_token_auth_if_token_available)
+    except ImportError:  # other Ray versions: nothing to match
+        return
+    maybe_enable_token_auth_if_token_available(warn_if_disabled=False)
+
+
 def _ray_chunk(evaluator: DrawEvaluator, seed: int, start: int, stop: int) -> ChunkResult:
     return _safe_chunk(evaluator, seed, start, stop)
 
@@ -267,7 +282,13 @@ class RayExecutor:
             return False
         if self.address:
             check_address(self.address)
-            ray.init(address=self.address, log_to_driver=False, logging_level="ERROR")
+            _match_token_auth()
+            try:
+                ray.init(address=self.address, log_to_driver=False, logging_level="ERROR")
+            except (ConnectionError, RuntimeError) as exc:
+                first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+                raise ExecutorError(f"cannot connect to the Ray cluster at {self.address}: "
+                                    f"{first[:300]}", field="address") from None
         else:
             # "local": always a fresh instance, never a cluster another run left behind
             ray.init(address="local", num_cpus=self.workers or os.cpu_count(),
