@@ -1,9 +1,11 @@
 """The risk section of the report: outcome histograms with CDFs, the tornado, the draws.
 
-:func:`risk_figures` builds the plotly figures; :func:`risk_section` renders them as an
-HTML fragment (for the report's index page); :func:`write_risk_report` writes
-``risk.html`` (self-contained), ``risk.json`` (the summary) and ``risk_draws.csv`` (one
-row per draw) into a folder, each atomically.
+:func:`risk_figures` builds the plotly figures; :func:`risk_report_section` returns them
+with the summary tables as a :class:`gigawatt.report.html.Section` (for any page built
+with ``render_page``, such as the plan report); :func:`risk_section` is the same as a
+plain HTML fragment; :func:`write_risk_report` writes ``risk.html`` (self-contained, the
+shared page template), ``risk.json`` (the summary) and ``risk_draws.csv`` (one row per
+draw) into a folder, each atomically.
 """
 
 from __future__ import annotations
@@ -55,7 +57,7 @@ def tornado_figure(result: RiskResult, outcome: str | None = None) -> Any:
                          orientation="h", name="input at P10"))
     fig.add_trace(go.Bar(y=names, x=[b.outcome_at_p90 - base for b in bars], base=base,
                          orientation="h", name="input at P90"))
-    fig.update_layout(title=f"tornado: {outcome} (others at median, base {base:.4g})",
+    fig.update_layout(title=f"tornado: {outcome} (others at median; all at median: {base:.4g})",
                       barmode="overlay", height=120 + 28 * len(bars), margin={"t": 50})
     fig.update_xaxes(title_text=outcome)
     return fig
@@ -93,12 +95,47 @@ def risk_section(result: RiskResult, include_plotlyjs: bool | str = "cdn") -> st
     return "\n".join(parts + ["</section>"])
 
 
+def _frames(result: RiskResult) -> tuple[Any, Any, Any]:
+    """(outcomes, milestones, tornado) as DataFrames for the page's tables."""
+    import pandas as pd
+
+    outcomes = pd.DataFrame([{"outcome": n, **{k: s[k] for k in ("p10", "p50", "p90", "mean")},
+                              "inputs_at_median": result.base[n],
+                              "planned": result.planned.get(n, float("nan"))}
+                             for n, s in result.summary().items()])
+    milestones = pd.DataFrame([{"milestone": m.name,
+                                "probability": result.milestone_probabilities[m.name],
+                                "meaning": m.description} for m in result.milestones])
+    tornado = pd.DataFrame([b.to_dict() for b in result.tornado.get(result.primary_outcome, [])])
+    return outcomes, milestones, tornado
+
+
+def risk_report_section(result: RiskResult) -> Any:
+    """A :class:`~gigawatt.report.html.Section`: figures plus outcome, milestone and
+    tornado tables (with CSV downloads)."""
+    from .html import Section, Table, bullet_list
+
+    outcomes, milestones, tornado = _frames(result)
+    mode = "fixed plan" if result.fixed_plan else "plan re-solved per draw"
+    return Section(
+        id="risk", title=f"Risk: {result.draws:,} draws, seed {result.seed}, {mode}",
+        charts=risk_figures(result), html=bullet_list(result.notes),
+        tables=[Table("risk_outcomes", "outcomes (P10/P50/P90 over the draws)", outcomes),
+                Table("risk_milestones", "milestones (probability over the draws)",
+                      milestones),
+                Table("risk_tornado", f"tornado: {result.primary_outcome}", tornado)])
+
+
 def write_risk_report(result: RiskResult, out_dir: Path) -> dict[str, Path]:
     """Write ``risk.html``, ``risk.json`` and ``risk_draws.csv`` into ``out_dir``."""
+    from .html import render_page
+
     out_dir = Path(out_dir)
-    page = ("<!doctype html><html><head><meta charset='utf-8'><title>gigawatt risk: "
-            f"{html.escape(result.scenario)}</title></head><body>"
-            f"{risk_section(result, include_plotlyjs=True)}</body></html>")
+    kpis = [{"label": m.name, "value": f"{result.milestone_probabilities[m.name]:.0%}",
+             "cls": ""} for m in result.milestones]
+    page = render_page(f"gigawatt risk: {result.scenario}",
+                       f"{result.draws:,} draws, seed {result.seed}", [risk_report_section(result)],
+                       kpis=kpis)
     paths = {"html": out_dir / "risk.html", "json": out_dir / "risk.json",
              "csv": out_dir / "risk_draws.csv"}
     write_atomic(paths["csv"], result.to_frame().to_csv())
@@ -117,5 +154,5 @@ def _json_safe(obj: Any) -> Any:
     return obj
 
 
-__all__ = ["risk_figures", "risk_section", "write_risk_report", "histogram_cdf",
-           "tornado_figure"]
+__all__ = ["risk_figures", "risk_section", "risk_report_section", "write_risk_report",
+           "histogram_cdf", "tornado_figure"]
