@@ -83,7 +83,8 @@ def main() -> None:
 def _ray_startup() -> None:
     import ray
 
-    ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False, logging_level="ERROR")
+    ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False,
+             logging_level="ERROR")
     ray.shutdown()
 
 

@@ -57,7 +57,8 @@ def tornado_figure(result: RiskResult, outcome: str | None = None) -> Any:
                          orientation="h", name="input at P10"))
     fig.add_trace(go.Bar(y=names, x=[b.outcome_at_p90 - base for b in bars], base=base,
                          orientation="h", name="input at P90"))
-    fig.update_layout(title=f"tornado: {outcome} (others at median; all at median: {base:.4g})",
+    fig.update_layout(title=f"tornado: {outcome} (others at median; all at median: "
+                            f"{base:.4g})",
                       barmode="overlay", height=120 + 28 * len(bars), margin={"t": 50})
     fig.update_xaxes(title_text=outcome)
     return fig
@@ -74,7 +75,8 @@ def _table(result: RiskResult) -> str:
     for name, s in result.summary().items():
         cells = "".join(f"<td>{s[k]:.4g}</td>" for k in ("p10", "p50", "p90", "mean"))
         rows.append(f"<tr><td>{html.escape(name)}</td>{cells}</tr>")
-    ms = "".join(f"<tr><td>{html.escape(m.name)}</td><td>{result.milestone_probabilities[m.name]:.1%}"
+    odds = result.milestone_probabilities
+    ms = "".join(f"<tr><td>{html.escape(m.name)}</td><td>{odds[m.name]:.1%}"
                  f"</td><td>{html.escape(m.description)}</td></tr>" for m in result.milestones)
     return ("<table class='risk-outcomes'><tr><th>outcome</th><th>P10</th><th>P50</th>"
             f"<th>P90</th><th>mean</th></tr>{''.join(rows)}</table>"
