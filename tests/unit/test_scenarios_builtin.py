@@ -187,7 +187,7 @@ def test_stargate_2024_facts(catalog):
 
 def test_colossus_reaches_one_million_gpus(catalog):
     sc = load_scenario("colossus", catalog)
-    assert [s.site for s in sc.sites] == ["memphis-tn"]
+    assert [s.site for s in sc.sites] == ["memphis-tn", "memphis-colossus2-tn"]
     first = sum(e.count for e in sc.existing if e.installed_year == 2024)
     assert first == 100_000  # 100k H100 in 2024
     assert {e.accelerator for e in sc.existing if e.installed_year == 2024} == {"h100-sxm"}
