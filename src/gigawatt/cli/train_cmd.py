@@ -11,6 +11,14 @@ from . import app
 from .output import console, emit_json, fmt, table
 
 
+def _recompute(plan: dict) -> str:
+    """'full', or 'full (25% of layers)' for partial full recomputation."""
+    frac = plan.get("recompute_fraction", 1.0)
+    if plan["recompute"] == "full" and frac < 1:
+        return f"full ({frac:.0%} of layers)"
+    return plan["recompute"]
+
+
 def load_model_file(path: str) -> Any:
     """A :class:`ModelFile` from YAML, errors with file:line and field."""
     import pydantic
@@ -36,7 +44,7 @@ def _print(search: Any) -> None:
     p = best.plan
     rows = [["plan", f"tp {p['tp']} pp {p['pp']} dp {p['dp']} vp {p['vp']} cp {p['cp']} "
              f"ep {p['ep']}, micro-batch {p['microbatch']}, global batch {p['global_batch']}, "
-             f"recompute {p['recompute']}, zero {p['zero']}"],
+             f"recompute {_recompute(p)}, zero {p['zero']}"],
             ["step_time_s", best.step_time_s], ["tokens_per_s", best.tokens_per_s],
             ["tflops_per_gpu (model)", best.tflops_per_gpu],
             ["hw_tflops_per_gpu (with recompute)", best.hw_tflops_per_gpu], ["mfu", best.mfu],
@@ -53,8 +61,8 @@ def _print(search: Any) -> None:
     out.print(table(f"top {len(search.top)} plans", ["tp", "pp", "dp", "vp", "cp", "ep", "mb",
                                                      "recompute", "zero", "step_s", "mfu",
                                                      "mem_gb", "vs best"],
-                    [[t.plan[k] for k in ("tp", "pp", "dp", "vp", "cp", "ep", "microbatch",
-                                          "recompute", "zero")]
+                    [[t.plan[k] for k in ("tp", "pp", "dp", "vp", "cp", "ep", "microbatch")]
+                     + [_recompute(t.plan), t.plan["zero"]]
                      + [t.step_time_s, t.mfu, t.memory_gb_per_gpu, t.vs_best]
                      for t in search.top]))
     rej = ", ".join(f"{k} {fmt(v)}" for k, v in search.rejected.items() if v)
