@@ -22,6 +22,15 @@ def param_count(m) -> tuple[float, float]:
     norms): attention Q/K/V/O, FFN (3 matrices for SwiGLU, 2 for GeLU), embeddings."""
     h, d = m.hidden, m.d_head
     attn = 2 * h * m.heads * d + 2 * h * m.n_kv_heads * d
+    if m.mla is not None:
+        # MLA (DeepSeek-V2 section 2.1): query down/up, key-value down (latent + RoPE key)
+        # and up (per-head non-RoPE key and value), output projections
+        a, n = m.mla, m.heads
+        q = (h * a.q_lora_rank + a.q_lora_rank * n * a.qk_head_dim if a.q_lora_rank
+             else h * n * a.qk_head_dim)
+        attn = (q + h * (a.kv_lora_rank + a.qk_rope_head_dim)
+                + a.kv_lora_rank * n * (a.qk_nope_head_dim + a.v_head_dim)
+                + n * a.v_head_dim * h)
     mats = 3 if m.activation == "swiglu" else 2
     emb = m.vocab * h * (1 if m.tied_embeddings else 2)
     if m.moe is None:
@@ -47,8 +56,7 @@ PUBLISHED_PARAMS = [
     ("mixtral-8x7b", 46.7e9, 12.9e9, 0.01, 0.01),
     ("mixtral-8x22b", 141e9, 39e9, 0.01, 0.01),
     ("qwen3-235b-a22b", 235e9, 22e9, 0.01, 0.01),
-    # MLA mapped onto GQA (see the row's notes): the total holds, the active count is ~8% high
-    ("deepseek-v3", 671e9, 37e9, 0.01, 0.10),
+    ("deepseek-v3", 671e9, 37e9, 0.01, 0.02),  # with MLA (the row's mla block)
 ]
 
 

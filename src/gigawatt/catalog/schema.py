@@ -175,6 +175,38 @@ class MoE(BaseModel):
         return self
 
 
+class MLA(BaseModel):
+    """Multi-head latent attention (DeepSeek-V2/V3): low-rank query and key/value
+    projections with a decoupled RoPE key shared by all heads. The KV cache holds the
+    ``kv_lora_rank``-wide latent plus the ``qk_rope_head_dim``-wide RoPE key per token and
+    layer; each head's query/key is ``qk_nope_head_dim + qk_rope_head_dim`` wide and its
+    value ``v_head_dim`` wide."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    q_lora_rank: int | None = Field(None, ge=1, le=65536, description="Width of the "
+                                    "query latent (query down-projection); None: queries "
+                                    "are projected directly from the hidden state.")
+    kv_lora_rank: int = Field(ge=1, le=65536, description="Width of the compressed "
+                              "key/value latent that the KV cache stores.")
+    qk_nope_head_dim: int = Field(ge=1, le=4096, description="Per-head query/key width "
+                                  "without rotary position embedding.")
+    qk_rope_head_dim: int = Field(ge=0, le=4096, description="Per-head query width with "
+                                  "rotary position embedding; the RoPE key of this width "
+                                  "is shared by all heads and cached.")
+    v_head_dim: int = Field(ge=1, le=4096, description="Per-head value width.")
+
+    @property
+    def qk_head_dim(self) -> int:
+        """Query/key width of one head (non-RoPE + RoPE part)."""
+        return self.qk_nope_head_dim + self.qk_rope_head_dim
+
+    @property
+    def cache_dim(self) -> int:
+        """Values cached per token and layer: the KV latent plus the shared RoPE key."""
+        return self.kv_lora_rank + self.qk_rope_head_dim
+
+
 class LLMArchitecture(BaseModel):
     """A transformer LLM in the model-file format of DESIGN.md."""
 
@@ -193,6 +225,9 @@ class LLMArchitecture(BaseModel):
     activation: Literal["gelu", "swiglu"] = Field("gelu", description="FFN activation.")
     tied_embeddings: bool = Field(False, description="Input and output embeddings shared.")
     moe: MoE | None = Field(None, description="Mixture-of-experts block, if any.")
+    mla: MLA | None = Field(None, description="Multi-head latent attention block, if any "
+                            "(then attention parameters, FLOPs and the KV cache follow "
+                            "it; heads counts its query heads).")
 
     @model_validator(mode="after")
     def _shapes(self) -> "LLMArchitecture":

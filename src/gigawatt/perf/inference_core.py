@@ -94,6 +94,19 @@ def kv_heads_per_gpu(shape: ModelShape, tp: int) -> float:
     return max(shape.kv_heads / tp, 1.0)
 
 
+def kv_bytes_per_token(shape: ModelShape, tp: int, precision: str) -> float:
+    """KV-cache bytes one GPU stores per token of context.
+
+    Standard attention: ``2 x layers x kv_heads x head_dim`` split by TP. MLA: the
+    ``kv_lora_rank + qk_rope_head_dim`` latent of every layer, which each TP rank needs
+    whole for its heads, so it is replicated, not split.
+    """
+    if shape.is_mla:
+        return shape.layers * shape.mla_cache_dim * KV_BYTES[precision]
+    return 2.0 * shape.layers * kv_heads_per_gpu(shape, tp) * shape.head_dim \
+        * KV_BYTES[precision]
+
+
 def plan_memory(shape: ModelShape, acc: Accelerator, tp: int, ep: int, precision: str,
                 lengths: Lengths, stack: ServingStack) -> PlanMemory:
     """Weights, KV bytes per token and the largest batch that fits, per GPU."""
@@ -103,8 +116,7 @@ def plan_memory(shape: ModelShape, acc: Accelerator, tp: int, ep: int, precision
     weights = ((shape.attention_params + shape.dense_ffn_params) / tp * wb
                + shape.expert_params / replica * wb
                + (shape.embedding_params + shape.lm_head_params) / tp * emb)
-    kv_tok = 2.0 * shape.layers * kv_heads_per_gpu(shape, tp) * shape.head_dim \
-        * KV_BYTES[precision]
+    kv_tok = kv_bytes_per_token(shape, tp, precision)
     free = (acc.hbm_gb - stack.runtime_reserve_gb) * 1e9 - weights
     capacity = max(free, 0.0) * stack.kv_memory_fraction
     groups = replica // tp
@@ -149,6 +161,20 @@ def _roofline(memory_s, compute_s, stack: ServingStack):
         memory_s, compute_s)
 
 
+def _decode_attn_flops(shape: ModelShape, tp: int, context_tokens: float) -> float:
+    """Attention FLOPs of one decoded token on one GPU (its ``heads / tp`` heads)."""
+    if shape.is_mla:
+        return shape.layers * context_tokens * shape.decode_attn_flop_per_context_token() / tp
+    return 4.0 * shape.layers * context_tokens * shape.heads / tp * shape.head_dim
+
+
+def _prefill_attn_flops(shape: ModelShape, tp: int, prompt_causal: float) -> float:
+    """Causal attention FLOPs of one prompt on one GPU (``prompt_causal``: mean P(P+1))."""
+    if shape.is_mla:
+        return shape.layers * shape.prefill_attn_flop_per_causal_pair() / tp * prompt_causal
+    return 2.0 * shape.layers * shape.heads / tp * shape.head_dim * prompt_causal
+
+
 def decode_step_s(shape: ModelShape, acc: Accelerator, tp: int, ep: int, precision: str,
                   context_tokens: float, batch: np.ndarray, stack: ServingStack,
                   mem: PlanMemory) -> dict[str, np.ndarray]:
@@ -166,8 +192,7 @@ def decode_step_s(shape: ModelShape, acc: Accelerator, tp: int, ep: int, precisi
                   + 2.0 * batch * shape.active_expert_params / replica)
     linear = _roofline(w_bytes / bw, gemm_flops / (peak * stack.gemm_efficiency), stack)
     kv_bytes = per_group * context_tokens * mem.kv_bytes_per_token
-    attn_flops = 4.0 * shape.layers * context_tokens * shape.heads / tp * shape.head_dim \
-        * per_group
+    attn_flops = _decode_attn_flops(shape, tp, context_tokens) * per_group
     attention = _roofline(kv_bytes / bw, attn_flops / (peak * stack.attention_efficiency),
                           stack)
     comm = _comm_s(shape, acc, tp, ep, per_group, batch / replica, stack) * np.ones_like(batch)
@@ -182,7 +207,7 @@ def prefill_s(shape: ModelShape, acc: Accelerator, tp: int, ep: int, precision: 
     peak = acc.peak_tflop_per_s(precision) * 1e12
     p = lengths.prompt_mean
     linear = 2.0 * p * (shape.shared_params / tp + shape.active_expert_params / replica)
-    causal = 2.0 * shape.layers * shape.heads / tp * shape.head_dim * lengths.prompt_causal
+    causal = _prefill_attn_flops(shape, tp, lengths.prompt_causal)
     comm = _comm_s(shape, acc, tp, ep, p, p / replica, stack)
     return (linear / (peak * stack.gemm_efficiency)
             + causal / (peak * stack.attention_efficiency) + comm)

@@ -6,6 +6,13 @@ Language Models", table 1; Pope et al. 2022, "Efficiently Scaling Transformer
 Inference", section 2): 2 FLOPs per multiply-accumulate, attention score and value
 products 2 x 2 x context x heads x head_dim FLOPs per token and layer, and a KV cache of
 2 x layers x kv_heads x head_dim values per token.
+
+Multi-head latent attention (MLA; DeepSeek-AI, "DeepSeek-V2", arXiv 2405.04434, section
+2.1) caches ``kv_lora_rank + qk_rope_head_dim`` values per token and layer (the latent and
+the shared RoPE key), whatever the number of heads. Its attention weights are the five
+projections of :meth:`gigawatt.perf.llm.ModelSpec.mla_matrices`; with weight absorption at
+decode the key/value up-projection is applied per head to the query and the attention
+output instead of the cache, so linear FLOPs stay 2 per weight and token.
 """
 
 from __future__ import annotations
@@ -15,6 +22,7 @@ from typing import Any
 
 from ..catalog.schema import LLMArchitecture
 from ..errors import ValidationError
+from .llm import model_spec
 
 #: bytes per stored weight. FP4 adds one FP8 scale per 16 values (NVFP4 micro-scaling:
 #: NVIDIA, "Introducing NVFP4 for efficient and accurate low-precision inference", 2025).
@@ -40,6 +48,8 @@ class ModelShape:
     active_expert_params : routed-expert parameters one token uses (top-k of them).
     experts, top_k, moe_layers : routed experts per MoE layer, experts per token, MoE layers.
     embedding_params, lm_head_params : input embedding and output projection.
+    kv_lora_rank, qk_rope_head_dim, qk_head_dim, v_head_dim : MLA widths (the first 0
+        without MLA; the last two then equal head_dim).
     """
 
     layers: int
@@ -56,6 +66,19 @@ class ModelShape:
     moe_layers: int
     embedding_params: float
     lm_head_params: float
+    kv_lora_rank: int = 0
+    qk_rope_head_dim: int = 0
+    qk_head_dim: int = 0
+    v_head_dim: int = 0
+
+    @property
+    def is_mla(self) -> bool:
+        return self.kv_lora_rank > 0
+
+    @property
+    def mla_cache_dim(self) -> int:
+        """MLA values cached per token and layer (latent + RoPE key); 0 without MLA."""
+        return self.kv_lora_rank + self.qk_rope_head_dim if self.is_mla else 0
 
     @property
     def total_params(self) -> float:
@@ -75,7 +98,28 @@ class ModelShape:
 
     def kv_values_per_token(self) -> float:
         """KV-cache values stored per token of context, whole model."""
+        if self.is_mla:
+            return float(self.layers * self.mla_cache_dim)
         return 2.0 * self.layers * self.kv_heads * self.head_dim
+
+    def decode_attn_flop_per_context_token(self) -> float:
+        """Attention FLOPs of one decoded token per token of context and layer, all heads.
+
+        Standard: scores and values ``2 x 2 x heads x head_dim``. MLA, weight-absorbed:
+        each head's query (``kv_lora_rank + qk_rope`` wide) is dotted with the cached
+        latent and RoPE key, and its output is formed in the ``kv_lora_rank``-wide latent.
+        """
+        if self.is_mla:
+            return 2.0 * self.heads * (self.mla_cache_dim + self.kv_lora_rank)
+        return 4.0 * self.heads * self.head_dim
+
+    def prefill_attn_flop_per_causal_pair(self) -> float:
+        """Prefill attention FLOPs per unit of ``P (P + 1)`` and layer, all heads (causal:
+        half of ``2 x heads x (qk + v)`` per query-key pair). MLA runs non-absorbed here:
+        ``qk_nope + qk_rope`` wide scores, ``v_head_dim`` wide values."""
+        if self.is_mla:
+            return float(self.heads * (self.qk_head_dim + self.v_head_dim))
+        return 2.0 * self.heads * self.head_dim
 
     def to_dict(self) -> dict[str, Any]:
         return {**asdict(self), "total_params": self.total_params,
@@ -92,6 +136,14 @@ def model_shape(arch: LLMArchitecture) -> ModelShape:
     d_attn = arch.heads * arch.d_head
     d_kv = arch.n_kv_heads * arch.d_head
     attention = arch.layers * (2.0 * arch.hidden * d_attn + 2.0 * arch.hidden * d_kv)
+    mla = getattr(arch, "mla", None)
+    widths = {}
+    if mla is not None:
+        attention = float(arch.layers * model_spec(arch).mla_matrices()["total"])
+        widths = {"kv_lora_rank": mla.kv_lora_rank, "qk_rope_head_dim": mla.qk_rope_head_dim,
+                  "qk_head_dim": mla.qk_head_dim, "v_head_dim": mla.v_head_dim}
+    else:
+        widths = {"qk_head_dim": arch.d_head, "v_head_dim": arch.d_head}
     moe = arch.moe
     moe_layers = (arch.layers - moe.dense_layers) if moe else 0
     dense_layers = arch.layers - moe_layers
@@ -113,7 +165,8 @@ def model_shape(arch: LLMArchitecture) -> ModelShape:
         head_dim=arch.d_head, attention_params=attention, dense_ffn_params=dense_ffn,
         expert_params=expert, active_expert_params=active_expert,
         experts=moe.experts if moe else 0, top_k=moe.top_k if moe else 0,
-        moe_layers=moe_layers, embedding_params=embedding, lm_head_params=lm_head)
+        moe_layers=moe_layers, embedding_params=embedding, lm_head_params=lm_head,
+        **widths)
 
 
 def check_precision(precision: str) -> str:

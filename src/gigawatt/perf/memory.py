@@ -31,7 +31,7 @@ def stage_params(spec: ModelSpec, tp: Any, pp: Any, ep: Any) -> dict[str, np.nda
     tp, pp, ep = (np.asarray(x, dtype=float) for x in (tp, pp, ep))
     layers = np.ceil(spec.layers / pp)
     moe_frac = spec.moe_layers / spec.layers
-    per_layer = spec.attn_params() + 4 * spec.hidden
+    per_layer = spec.attn_params() + spec.norm_params()
     dense_mlp = (1 - moe_frac) * spec.dense_mlp_params() + moe_frac * (
         spec.shared_experts * spec.expert_params() + spec.hidden * spec.experts)
     # the first stage holds the input embedding, the last the output layer; with one
@@ -60,20 +60,23 @@ def layer_activation_bytes(spec: ModelSpec, tokens: Any, tp: Any, sp: Any,
                            unfused_attn: bool) -> np.ndarray:
     """Activations one layer stores for backward without recomputation, bytes.
 
-    Korthikanti et al. eq. (1)-(2) generalised to GQA and gated MLPs: per token
+    Korthikanti et al. eq. (1)-(2) generalised to GQA, MLA and gated MLPs: per token
     ``34 h`` for GPT (LN 4h, attention 11h, MLP 19h) plus ``5 a s`` for the unfused
     softmax; with TP the norms, dropout masks and GEMM inputs (10h) stay replicated
-    unless sequence parallelism (``sp``) splits them too.
+    unless sequence parallelism (``sp``) splits them too. MLA's latents stay replicated
+    (:meth:`~gigawatt.perf.llm.ModelSpec.attn_activation_bytes_per_token`).
     """
     h, f = spec.hidden, (spec.expert_ffn * (spec.top_k + spec.shared_experts)
                          if spec.is_moe else spec.ffn)
     tp = np.asarray(tp, dtype=float)
-    attn_split = 4 * spec.q_dim + 4 * spec.kv_dim           # Q, K, V, projection input
+    attn_split, mla_latent = spec.attn_activation_bytes_per_token()  # Q, K, V, proj input
     mlp_split = (6 if spec.gated else 4) * f                  # activation inputs / outputs
     replicated = 10.0 * h                                     # norms, GEMM inputs, masks
     softmax = 5.0 * spec.heads * spec.seq_len if unfused_attn else 0.0
     per_token = np.where(sp, replicated / tp, replicated) + (attn_split + mlp_split
                                                              + softmax) / tp
+    if mla_latent:
+        per_token = per_token + mla_latent
     return np.asarray(tokens, dtype=float) * per_token
 
 

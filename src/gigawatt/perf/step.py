@@ -60,8 +60,7 @@ def _layer_gemm_s(spec: ModelSpec, hw: Hardware, T: np.ndarray, tp: np.ndarray,
     """Forward GEMM time of one layer and micro-batch (projections and MLP), s."""
     peak = hw.gemm_flop_per_s * (hw.eff.fp8_gemm_ratio if hw.fp8 else 1.0)
     h, up = spec.hidden, 2 if spec.gated else 1
-    t = gemm_time_s(T, (spec.q_dim + 2 * spec.kv_dim) / tp, h, peak, hw.eff)
-    t = t + gemm_time_s(T, h, spec.q_dim / tp, peak, hw.eff)
+    t = _attn_proj_gemm_s(spec, hw, T, tp, peak)
     if not moe:
         return t + gemm_time_s(T, up * spec.ffn / tp, h, peak, hw.eff) \
             + gemm_time_s(T, h, spec.ffn / tp, peak, hw.eff)
@@ -77,6 +76,30 @@ def _layer_gemm_s(spec: ModelSpec, hw: Hardware, T: np.ndarray, tp: np.ndarray,
     return t + gemm_time_s(T, spec.experts, h, peak, hw.eff)
 
 
+def _attn_proj_gemm_s(spec: ModelSpec, hw: Hardware, T: np.ndarray, tp: np.ndarray,
+                      peak: float) -> np.ndarray:
+    """Forward GEMM time of one layer's attention projections, s.
+
+    Standard attention: the fused QKV and the output projection, split by TP. MLA
+    (non-absorbed training form): the query and key/value down-projections replicated on
+    every TP rank (Megatron-core), their up-projections and the output projection split
+    by TP.
+    """
+    h = spec.hidden
+    if not spec.is_mla:
+        t = gemm_time_s(T, (spec.q_dim + 2 * spec.kv_dim) / tp, h, peak, hw.eff)
+        return t + gemm_time_s(T, h, spec.q_dim / tp, peak, hw.eff)
+    n, qk, kv = spec.heads, spec.qk_head_dim, spec.kv_lora_rank
+    t = gemm_time_s(T, kv + spec.qk_rope_head_dim, h, peak, hw.eff)
+    t = t + gemm_time_s(T, n * (spec.qk_nope_head_dim + spec.v_dim) / tp, kv, peak, hw.eff)
+    if spec.q_lora_rank:
+        t = t + gemm_time_s(T, spec.q_lora_rank, h, peak, hw.eff) \
+            + gemm_time_s(T, n * qk / tp, spec.q_lora_rank, peak, hw.eff)
+    else:
+        t = t + gemm_time_s(T, n * qk / tp, h, peak, hw.eff)
+    return t + gemm_time_s(T, h, n * spec.v_dim / tp, peak, hw.eff)
+
+
 def _attention_s(spec: ModelSpec, hw: Hardware, mb: np.ndarray, tp: np.ndarray,
                  cp: np.ndarray, unfused: bool) -> np.ndarray:
     """Forward time of Q K^T and attention x V of one layer and micro-batch, s.
@@ -87,6 +110,9 @@ def _attention_s(spec: ModelSpec, hw: Hardware, mb: np.ndarray, tp: np.ndarray,
     s_q, s_k, d = spec.seq_len / cp, float(spec.seq_len), float(spec.head_dim)
     batch = mb * spec.heads / tp
     flop = 4.0 * batch * s_q * s_k * d
+    if spec.is_mla:       # scores over qk-wide heads, values v wide: efficiency at the mean
+        d = (spec.qk_head_dim + spec.v_dim) / 2.0
+        flop = 2.0 * batch * s_q * s_k * (spec.qk_head_dim + spec.v_dim)
     eff = gemm_efficiency(s_q, s_k, d, hw.eff)
     if unfused:
         return flop / (hw.bf16_flop_per_s * eff)
@@ -137,7 +163,8 @@ def _layer_times(spec: ModelSpec, hw: Hardware, p: dict, moe: bool, unfused: boo
             # DualPipe, Megatron-core MoE all-to-all overlap): only the excess is exposed
             out["ep_comm"] = np.maximum(out["ep_comm"] - out["compute"], 0.0)
     bw_c, lat_c = _bw(tp * cp, hw)
-    kv = 2.0 * mb * spec.seq_len * spec.kv_dim / np.minimum(tp, spec.kv_heads) * ACT_BYTES
+    kv_width = spec.kv_width / np.minimum(tp, spec.kv_heads)   # K and V elements per token
+    kv = mb * spec.seq_len * kv_width * ACT_BYTES
     cp_fwd = col.all_gather_s(kv, cp, bw_c, lat_c)
     # KV all-gather (forward) and dKV reduce-scatter (backward) overlap attention compute
     out["cp_comm"] = np.where(cp > 1, np.maximum(cp_fwd - attn, 0.0)
