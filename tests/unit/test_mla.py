@@ -53,6 +53,12 @@ def test_mla_widths_out_of_range_are_rejected(field, value):
         ModelFile.model_validate(bad)
 
 
+def test_mla_needs_one_kv_head_per_query_head():
+    with pytest.raises(PydanticValidationError, match="kv_heads"):
+        ModelFile.model_validate({**V2_LITE, "kv_heads": 1})
+    assert ModelFile.model_validate({**V2_LITE, "kv_heads": 16}).n_kv_heads == 16
+
+
 def test_mla_unknown_key_is_rejected():
     with pytest.raises(PydanticValidationError, match="kv_rank"):
         ModelFile.model_validate({**V2_LITE, "mla": {**V2_LITE["mla"], "kv_rank": 512}})

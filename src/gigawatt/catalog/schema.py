@@ -239,6 +239,9 @@ class LLMArchitecture(BaseModel):
                              f"({self.heads}) unless head_dim is given")
         if self.moe and self.moe.dense_layers > self.layers:
             raise ValueError("moe.dense_layers must be <= layers")
+        if self.mla and kv != self.heads:
+            raise ValueError(f"kv_heads ({kv}) must equal heads ({self.heads}) with mla: "
+                             "every head gets its own key and value from the latent")
         return self
 
     @property
