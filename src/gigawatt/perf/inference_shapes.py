@@ -126,47 +126,33 @@ class ModelShape:
                 "active_params": self.active_params}
 
 
-def _ffn_params(hidden: int, width: int, activation: str) -> float:
-    """One FFN block: gated (SwiGLU, three matrices) or plain (two matrices)."""
-    return (3.0 if activation == "swiglu" else 2.0) * hidden * width
-
-
 def model_shape(arch: LLMArchitecture) -> ModelShape:
-    """Count the parameters of an architecture, splitting dense and routed-expert parts."""
-    d_attn = arch.heads * arch.d_head
-    d_kv = arch.n_kv_heads * arch.d_head
-    attention = arch.layers * (2.0 * arch.hidden * d_attn + 2.0 * arch.hidden * d_kv)
-    mla = getattr(arch, "mla", None)
-    widths = {}
-    if mla is not None:
-        attention = float(arch.layers * model_spec(arch).mla_matrices()["total"])
-        widths = {"kv_lora_rank": mla.kv_lora_rank, "qk_rope_head_dim": mla.qk_rope_head_dim,
-                  "qk_head_dim": mla.qk_head_dim, "v_head_dim": mla.v_head_dim}
-    else:
-        widths = {"qk_head_dim": arch.d_head, "v_head_dim": arch.d_head}
-    moe = arch.moe
-    moe_layers = (arch.layers - moe.dense_layers) if moe else 0
-    dense_layers = arch.layers - moe_layers
-    dense_ffn = dense_layers * _ffn_params(arch.hidden, arch.d_ffn, arch.activation)
-    expert = active_expert = 0.0
-    if moe:
-        one = _ffn_params(arch.hidden, moe.expert_ffn_hidden, arch.activation)
-        router = arch.hidden * moe.experts
-        dense_ffn += moe_layers * (moe.shared_experts * one + router)
-        expert = moe_layers * moe.experts * one
-        active_expert = moe_layers * moe.top_k * one
-    embedding = float(arch.vocab * arch.hidden)
-    lm_head = 0.0 if arch.tied_embeddings else embedding
-    if arch.tied_embeddings:
+    """Split the parameters of an architecture into dense and routed-expert parts.
+
+    The counts come from :class:`~gigawatt.perf.llm.ModelSpec`, the one parameter counter
+    the training model uses too (MLA projections included); norms are left out here, as
+    serving reads them negligibly.
+    """
+    spec = model_spec(arch)
+    expert_one = spec.expert_params()
+    dense_ffn = float((spec.layers - spec.moe_layers) * spec.dense_mlp_params()
+                      + spec.moe_layers * (spec.shared_experts * expert_one
+                                           + spec.hidden * spec.experts))
+    embedding = float(spec.vocab * spec.hidden)
+    lm_head = 0.0 if spec.tied_embeddings else embedding
+    if spec.tied_embeddings:
         # the tied matrix is still multiplied at the output: count its reads and FLOPs there
         lm_head, embedding = embedding, 0.0
     return ModelShape(
-        layers=arch.layers, hidden=arch.hidden, heads=arch.heads, kv_heads=arch.n_kv_heads,
-        head_dim=arch.d_head, attention_params=attention, dense_ffn_params=dense_ffn,
-        expert_params=expert, active_expert_params=active_expert,
-        experts=moe.experts if moe else 0, top_k=moe.top_k if moe else 0,
-        moe_layers=moe_layers, embedding_params=embedding, lm_head_params=lm_head,
-        **widths)
+        layers=spec.layers, hidden=spec.hidden, heads=spec.heads, kv_heads=spec.kv_heads,
+        head_dim=spec.head_dim, attention_params=float(spec.layers * spec.attn_params()),
+        dense_ffn_params=dense_ffn,
+        expert_params=float(spec.moe_layers * spec.experts * expert_one),
+        active_expert_params=float(spec.moe_layers * spec.top_k * expert_one),
+        experts=spec.experts, top_k=spec.top_k, moe_layers=spec.moe_layers,
+        embedding_params=embedding, lm_head_params=lm_head,
+        kv_lora_rank=spec.kv_lora_rank, qk_rope_head_dim=spec.qk_rope_head_dim,
+        qk_head_dim=spec.qk_head_dim, v_head_dim=spec.v_dim)
 
 
 def check_precision(precision: str) -> str:
