@@ -6,8 +6,7 @@ resolved lazily so ``import gigawatt.ops`` stays cheap.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from ..lazy import lazy_getattr
 
 #: public name -> submodule that defines it
 _EXPORTS: dict[str, str] = {
@@ -32,10 +31,7 @@ _EXPORTS: dict[str, str] = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    if name in _EXPORTS:
-        return getattr(importlib.import_module(f"{__name__}.{_EXPORTS[name]}"), name)
-    raise AttributeError(f"module 'gigawatt.ops' has no attribute '{name}'")
+__getattr__ = lazy_getattr(__name__, _EXPORTS)
 
 
 __all__ = list(_EXPORTS)
