@@ -78,18 +78,15 @@ def _reindex(df: pd.DataFrame, rows: list[str], cols: list[str]) -> pd.DataFrame
 
 @lru_cache(maxsize=4096)
 def _training_point(model: str, accelerator: str, gpus: int, precision: str,
-                    batch_tokens: float) -> tuple[float, float, str]:
-    """(MFU, tokens/s per GPU, why-not) of the best training plan at a global batch of
-    ``batch_tokens`` tokens (in sequences of the model's training length); zeros if none
-    runs."""
+                    global_batch: int, seq_len: int) -> tuple[float, float, str]:
+    """(MFU, tokens/s per GPU, why-not) of the best training plan at a fixed global batch
+    (sequences of ``seq_len`` tokens); zeros if none runs."""
     from .. import perf
-    from ..catalog import load_catalog
 
-    seq_len = load_catalog().model(model).seq_len
     try:
         best = perf.search_training(model, accelerator, gpus, precision=precision,
-                                    global_batch=max(1, round(batch_tokens / seq_len)),
-                                    seq_len=seq_len, top_k=1).best
+                                    global_batch=global_batch, seq_len=seq_len,
+                                    top_k=1).best
     except GigawattError as exc:
         return 0.0, 0.0, str(exc)
     return float(best.mfu), float(best.tokens_per_s) / gpus, ""
@@ -206,10 +203,16 @@ def _evaluate(sc: Scenario, cat: Catalog, cluster_gpus: int) -> Capability:
     """Run the performance models (see :func:`capability_for`)."""
     accs = _accelerator_ids(sc)
     notes: list[str] = []
+
+    def batch_of(model: str) -> tuple[int, int]:
+        """(global batch in sequences, sequence length) of the reference batch in tokens."""
+        seq_len = cat.model(model).seq_len
+        return max(1, round(sc.reference_global_batch_tokens / seq_len)), seq_len
+
     mfu: dict[str, float] = {}
     for a in accs:
         m, _, why = _training_point(sc.reference_model, a, cluster_gpus, "bf16",
-                                    sc.reference_global_batch_tokens)
+                                    *batch_of(sc.reference_model))
         mfu[a] = m
         if why:
             notes.append(f"{a} cannot train reference model {sc.reference_model}: {why}")
@@ -217,7 +220,7 @@ def _evaluate(sc: Scenario, cat: Catalog, cluster_gpus: int) -> Capability:
     for w in sc.workloads.training:
         for a in accs:
             _, rate, why = _training_point(w.model, a, cluster_gpus, w.precision,
-                                           sc.reference_global_batch_tokens)
+                                           *batch_of(w.model))
             train.loc[a, w.id] = rate
             if why:
                 notes.append(f"{a} cannot train {w.model} ({w.id}): {why}")
