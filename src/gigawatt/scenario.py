@@ -13,7 +13,8 @@ from .catalog import Catalog, load_catalog
 from .catalog.base import Source
 from .errors import InputFileError, UnknownIdError, ValidationError
 from .validation import validation_error
-from .yamlio import YamlDoc, parse_yaml, read_yaml
+from .catalog.loader import KIND
+from .yamlio import YamlDoc, parse_yaml, path_key, read_yaml
 
 SCENARIO_DIR = Path(__file__).parent / "scenarios"
 
@@ -267,9 +268,8 @@ def _check_catalog_refs(sc: Scenario, cat: Catalog, doc: YamlDoc) -> None:
     def check(table: str, key: str, loc: list[Any], known: dict | None = None) -> None:
         rows = known if known is not None else cat.table(table)
         if key not in rows:
-            from .catalog.loader import KIND
             raise UnknownIdError(KIND.get(table, table), key, rows, file=doc.file,
-                                 line=doc.line_of(loc), field=_path(loc))
+                                 line=doc.line_of(loc), field=path_key(loc))
 
     all_sources = {**cat.sources, **{s.id: s for s in sc.sources}}
     for i, s in enumerate(sc.sites):
@@ -313,11 +313,6 @@ def _check_catalog_refs(sc: Scenario, cat: Catalog, doc: YamlDoc) -> None:
     for loc, sid in cited:
         if sid is not None:
             check("sources", sid, loc, all_sources)
-
-
-def _path(loc: list[Any]) -> str:
-    from .yamlio import path_key
-    return path_key(loc)
 
 
 def scenario_from_doc(doc: YamlDoc, catalog: Catalog | None = None) -> Scenario:
