@@ -98,6 +98,9 @@ def train(
     precision: str = typer.Option("bf16", "--precision", help="bf16|fp8"),
     tokens: Optional[float] = typer.Option(None, "--tokens", help="Training tokens (adds "
                                            "days, energy, cost)."),
+    max_batch_tokens: Optional[float] = typer.Option(
+        None, "--max-batch-tokens", help="Ceiling on the global batch, tokens (default: "
+        "DeepSeek LLM critical-batch law from the training compute)."),
     tp_cross_domain: bool = typer.Option(False, "--tp-cross-domain", help="Allow --tp "
                                          "beyond the scale-up domain (over scale-out)."),
     top: int = typer.Option(5, "--top", help="Runners-up to show."),
@@ -114,7 +117,8 @@ def train(
     result = search_training(
         arch, accelerator, gpus, precision=precision, global_batch=global_batch,
         seq_len=seq_len, tokens=tokens, top_k=top, tp=tp, pp=pp, vp=vp, dp=dp, cp=cp, ep=ep,
-        microbatch=microbatch, recompute=recompute, zero=zero,
+        microbatch=microbatch, recompute=recompute, zero=zero, scaling=True,
+        max_batch_tokens=max_batch_tokens,
         **({"tp_cross_domain": True} if tp_cross_domain else {}))
     if json:
         emit_json(result.to_dict())
