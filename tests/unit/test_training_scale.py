@@ -62,3 +62,33 @@ def test_max_useful_gpus_below_a_million_for_405b():
     assert useful["tokens_per_s_per_gpu"] >= 0.9 * best
     assert all(r["tokens_per_s_per_gpu"] < 0.9 * best for r in est.scaling
                if r["gpus"] > est.max_useful_gpus)
+
+
+# ----------------------------------------------------------------------------- sharded DP
+
+def test_search_does_not_pick_full_zero3_at_16k(sweep):
+    p = sweep[16384].plan
+    assert not (p["zero"] == 3 and p["zero_group"] == p["dp"] and p["dp"] >= 1024)
+
+
+def test_zero3_over_4096_ranks_pays_exposed_dp_comm():
+    from gigawatt.perf import estimate_training
+
+    kw = dict(tp=4, pp=1, microbatch=1, recompute="full", seq_len=8192)
+    z3 = estimate_training(L405, "h100-sxm", 16384, zero=3, **kw)
+    assert z3.breakdown_s["dp_comm"] > 0.1 * z3.step_time_s
+    no_prefetch = estimate_training(L405, "h100-sxm", 16384, zero=3, prefetch=0, **kw)
+    assert no_prefetch.step_time_s > z3.step_time_s
+    hsdp = estimate_training(L405, "h100-sxm", 16384, zero=3, zero_group=2, **kw)
+    assert hsdp.breakdown_s["dp_comm"] < z3.breakdown_s["dp_comm"]
+    assert hsdp.memory_breakdown_gb["weights"] > z3.memory_breakdown_gb["weights"]
+
+
+def test_bucket_size_sets_fsdp_buffer_memory():
+    from gigawatt.perf import estimate_training
+
+    kw = dict(tp=8, pp=1, microbatch=1, recompute="full", zero=3, seq_len=8192)
+    small = estimate_training(L405, "h100-sxm", 1024, bucket_mb=100, **kw)
+    big = estimate_training(L405, "h100-sxm", 1024, bucket_mb=2000, **kw)
+    assert big.memory_breakdown_gb["buffers"] > 5 * small.memory_breakdown_gb["buffers"]
+    assert small.breakdown_s["dp_comm"] > big.breakdown_s["dp_comm"]   # more latencies

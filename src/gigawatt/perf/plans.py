@@ -134,4 +134,26 @@ def enumerate_plans(spec: ModelSpec, gpus: int, domain: int, fixed: dict[str, An
     p = {k: v[good] for k, v in p.items()}
     p["sp"] = p["tp"] > 1 if fixed.get("sp") is None else np.full(p["tp"].shape, bool(
         fixed["sp"]))
+    n = p["tp"].size
+    p = _shard_groups(p, domain, fixed.get("zero_group"), rejected)
+    considered += max(p["tp"].size - n, 0)      # the HSDP variants added
     return p, rejected, considered
+
+
+def _shard_groups(p: dict[str, np.ndarray], domain: int, given: int | None,
+                  rejected: dict[str, int]) -> dict[str, np.ndarray]:
+    """The ZeRO shard-group size ``zg`` of each plan: the whole DP group, and for ZeRO-3
+    also HSDP with the shard group inside one scale-up domain (replicated across
+    domains) when that is smaller; a given ``zero_group`` must divide ``dp``."""
+    if given is not None:
+        p["zg"] = np.full(p["dp"].shape, int(given))
+        good = (p["dp"] % given == 0) & (given <= p["dp"])
+        rejected["divisibility"] += int((~good).sum())
+        return {k: v[good] for k, v in p.items()}
+    p["zg"] = p["dp"].copy()
+    local = np.minimum(np.maximum(domain // (p["tp"] * p["cp"]), 1), p["dp"])
+    extra = np.flatnonzero((p["zero"] >= 3) & (local > 1) & (local < p["dp"])
+                           & (p["dp"] % local == 0))
+    hsdp = {k: v[extra] for k, v in p.items()}
+    hsdp["zg"] = local[extra]
+    return {k: np.concatenate([p[k], hsdp[k]]) for k in p}

@@ -19,6 +19,7 @@ from ..errors import GigawattError, PlanError, ValidationError
 from .batch import BatchCeiling, batch_ceiling
 from .gemm import family_efficiency
 from .llm import ModelSpec, model_spec
+from .sharded import ShardingOptions
 from .plans import RECOMPUTE, RECOMPUTE_NAMES, default_global_batch, enumerate_plans
 from .step import Hardware, evaluate
 
@@ -28,13 +29,14 @@ ZERO_STAGES = (0, 1, 2, 3)
 AMORTISATION_YEARS = 5.0
 ELECTRICITY_REGION = "us-average"
 PLAN_FIELDS = ("tp", "pp", "dp", "vp", "cp", "ep", "microbatch", "global_batch",
-               "recompute", "recompute_fraction", "zero", "sp")
+               "recompute", "recompute_fraction", "zero", "zero_group", "sp")
 #: model options besides the plan fields (see estimate_training)
-OPTIONS = ("attention", "overlap_dp", "overlap_ep", "tp_cross_domain", "max_batch_tokens")
+OPTIONS = ("attention", "overlap_dp", "overlap_ep", "tp_cross_domain", "max_batch_tokens",
+           "bucket_mb", "prefetch", "compute_slowdown", "dp_flat_ring")
 #: a run "uses" accelerators while its per-accelerator throughput stays within this share
 #: of the best per-accelerator throughput found for it (max_useful_gpus)
 USEFUL_FRACTION = 0.9
-_SHORT = {"microbatch": "mb", "global_batch": "gb", "recompute": "rc"}
+_SHORT = {"microbatch": "mb", "global_batch": "gb", "recompute": "rc", "zero_group": "zg"}
 
 
 @dataclass(frozen=True)
@@ -193,8 +195,17 @@ def _fixed_fields(fixed: dict[str, Any]) -> dict[str, Any]:
         raise ValidationError(f"unknown plan field(s) {sorted(unknown)}; allowed: "
                               f"{', '.join(PLAN_FIELDS)}", field=sorted(unknown)[0])
     out = dict(fixed)
-    for key in ("tp", "pp", "dp", "vp", "cp", "ep", "microbatch", "global_batch"):
+    for key in ("tp", "pp", "dp", "vp", "cp", "ep", "microbatch", "global_batch",
+                "zero_group"):
         _check_int(key, out.get(key), 1)
+    _check_int("prefetch", out.get("prefetch"), 0, 64)
+    for key, hi in (("bucket_mb", 1e6), ("compute_slowdown", 1.0)):
+        v = out.get(key)
+        if v is not None and not (isinstance(v, (int, float)) and 0 <= v < hi
+                                  and (key != "bucket_mb" or v > 0)):
+            raise ValidationError(f"{key} = {v!r} is out of range; allowed: "
+                                  f"{'> 0' if key == 'bucket_mb' else '>= 0'} and < {hi:g}",
+                                  field=key)
     _check_int("zero", out.get("zero"), 0, 3)
     rc = out.get("recompute")
     if rc is not None:
@@ -223,9 +234,10 @@ def _plan_dict(p: dict[str, np.ndarray], i: int, precision: str, seq_len: int,
             "microbatch": int(p["mb"][i]), "global_batch": int(p["gb"][i]),
             "seq_len": seq_len, "recompute": RECOMPUTE_NAMES[int(p["rc"][i])],
             "recompute_fraction": float(p["rf"][i]),
-            "zero": int(p["zero"][i]), "sp": bool(p["sp"][i]), "precision": precision,
+            "zero": int(p["zero"][i]), "zero_group": int(p["zg"][i]),
+            "sp": bool(p["sp"][i]), "precision": precision,
             "attention": opts["attention"], "overlap_dp": opts["overlap_dp"],
-            "overlap_ep": opts["overlap_ep"]}
+            "overlap_ep": opts["overlap_ep"], **opts["sharding"].to_dict()}
 
 
 def _flops(spec: ModelSpec, p: dict[str, np.ndarray], res: dict, gpus: int,
@@ -320,9 +332,16 @@ def _context(model: Any, accelerator: Any, gpus: int, precision: str, seq_len: i
     cat = _catalog(catalog)
     acc = cat.accelerator(accelerator) if isinstance(accelerator, str) else accelerator
     spec = resolve_model(model, cat, seq_len)
-    opts = {"attention": fixed.get("attention") or "flash",
-            "overlap_dp": bool(fixed.get("overlap_dp", True)),
-            "overlap_ep": bool(fixed.get("overlap_ep", True))}
+    overlap_dp = bool(fixed.get("overlap_dp", True))
+    bucket = fixed.get("bucket_mb")
+    sharding = ShardingOptions(
+        overlap=overlap_dp, bucket_bytes=None if bucket is None else bucket * 1e6,
+        prefetch=int(fixed.get("prefetch", ShardingOptions.prefetch)),
+        compute_slowdown=float(fixed.get("compute_slowdown",
+                                         ShardingOptions.compute_slowdown)),
+        flat_ring=bool(fixed.get("dp_flat_ring", False)))
+    opts = {"attention": fixed.get("attention") or "flash", "overlap_dp": overlap_dp,
+            "overlap_ep": bool(fixed.get("overlap_ep", True)), "sharding": sharding}
     ceiling = batch_ceiling(spec, tokens, fixed.get("max_batch_tokens"))
     gb = fixed.get("global_batch")
     if gb is not None and gb > ceiling.max_sequences(spec.seq_len):
@@ -352,7 +371,8 @@ def _run(ctx: _Context, fixed: dict[str, Any]) -> tuple[dict, dict, dict[str, in
         rejected["divisibility"] += int((~keep).sum())
         p = {k: v[keep] for k, v in p.items()}
     res = evaluate(ctx.spec, ctx.hw, p, unfused_attn=ctx.opts["attention"] == "unfused",
-                   overlap_dp=ctx.opts["overlap_dp"], overlap_ep=ctx.opts["overlap_ep"])
+                   overlap_dp=ctx.opts["overlap_dp"], overlap_ep=ctx.opts["overlap_ep"],
+                   sharding=ctx.opts["sharding"])
     rejected["memory"] = int((~res["fits"]).sum())
     return p, res, rejected, considered
 
