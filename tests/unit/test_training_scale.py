@@ -92,3 +92,29 @@ def test_bucket_size_sets_fsdp_buffer_memory():
     big = estimate_training(L405, "h100-sxm", 1024, bucket_mb=2000, **kw)
     assert big.memory_breakdown_gb["buffers"] > 5 * small.memory_breakdown_gb["buffers"]
     assert small.breakdown_s["dp_comm"] > big.breakdown_s["dp_comm"]   # more latencies
+
+
+# ----------------------------------------------------------------------------- fabric
+
+def test_fabric_grows_tiers_and_cost_per_gpu_with_size(catalog):
+    from gigawatt.fabric import fabric_spec, size_fabric
+
+    spec = fabric_spec(catalog, "h100-sxm")
+    small, big = size_fabric(spec, 16384), size_fabric(spec, 1048576)
+    assert (small.tiers, big.tiers) == (2, 4)
+    assert big.capex_usd["total"] / 1048576 > small.capex_usd["total"] / 16384
+    assert big.max_latency_us > small.max_latency_us
+    assert spec.hops(1) == 0 and spec.hops(32) == 1 and spec.hops(33) == 3
+
+
+def test_size_network_capex_comes_from_the_bill_of_materials(catalog):
+    from gigawatt.plan.sizing import size
+
+    doc = size(catalog, "h100-sxm", 131072).to_dict()
+    assert doc["capex_usd"]["network"] == doc["network"]["capex_usd"]["total"]
+    assert doc["network"]["tiers"] == 3 and doc["network"]["switches"] == 10240
+
+
+def test_train_json_has_network_block(sweep):
+    net = sweep[1048576].network
+    assert net["tiers"] == 4 and net["switches"] > 0 and net["capex_usd"]["total"] > 0

@@ -61,6 +61,12 @@ def _print(search: Any) -> None:
     total = best.step_time_s
     out.print(table("where the step time goes", ["component", "time_s", "share"],
                     [[k, v, f"{v / total:.1%}"] for k, v in best.breakdown_s.items() if v > 0]))
+    net = best.network
+    if net.get("tiers"):
+        out.print(f"network: {net['basis']['topology']} of {net['switch']}: "
+                  f"{net['switches']:,} switches, {net['transceivers']:,} transceivers, "
+                  f"{fmt(net['capex_usd']['total'])} USD, {net['power_mw']:.3g} MW, up to "
+                  f"{net['max_hops']} switch hops")
     out.print(table("memory per accelerator", ["part", "GB"],
                     [[k, v] for k, v in best.memory_breakdown_gb.items() if v > 0]))
     out.print(table(f"top {len(search.top)} plans", ["tp", "pp", "dp", "vp", "cp", "ep", "mb",

@@ -15,6 +15,7 @@ here loops over plans.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -44,6 +45,7 @@ class Hardware:
     scaleout_latency_s: float
     eff: FamilyEfficiency
     fp8: bool = False
+    fabric: Any = None          # gigawatt.fabric.FabricSpec, or None (no topology)
 
 
 def _bw(ranks_span: np.ndarray, hw: Hardware) -> tuple[np.ndarray, np.ndarray]:
@@ -262,7 +264,7 @@ def evaluate(spec: ModelSpec, hw: Hardware, p: dict, *, unfused_attn: bool = Fal
     # windows DP communication can hide under: a micro-batch's forward (weights gathered)
     # and its backward including recomputation (gradients reduced)
     fwd_mb = layers * lay["fwd"] + lay["logits"] / 3
-    dp_s = dp_comm_s(hw, p, params, layers, fwd_mb, per_mb["compute"] - fwd_mb, opt)
+    dp_s = dp_comm_s(hw, spec, p, fwd_mb, per_mb["compute"] - fwd_mb, opt)
     local = params["dense"] + params["expert"]
     opt_s = ADAM_BYTES_PER_PARAM * local / np.where(p["zero"] >= 1, p["zg"], 1) \
         / (hw.hbm_bytes_per_s * hw.eff.mem_eff)

@@ -17,6 +17,7 @@ import numpy as np
 
 from ..errors import GigawattError, PlanError, ValidationError
 from .batch import BatchCeiling, batch_ceiling
+from ..fabric import fabric_spec, size_fabric
 from .gemm import family_efficiency
 from .llm import ModelSpec, model_spec
 from .sharded import ShardingOptions
@@ -67,6 +68,7 @@ class TrainingEstimate:
     cost_basis: dict[str, Any] = field(default_factory=dict)
     vs_best: str | None = None
     batch_ceiling: dict[str, Any] = field(default_factory=dict)
+    network: dict[str, Any] = field(default_factory=dict)
     max_useful_gpus: int | None = None
     scaling: list[dict[str, Any]] = field(default_factory=list)
 
@@ -84,7 +86,7 @@ class TrainingEstimate:
              "tokens_per_s_per_gpu": self.tokens_per_s / self.gpus,
              "max_batch_tokens": self.batch_ceiling.get("max_batch_tokens"),
              "batch_ceiling": dict(self.batch_ceiling),
-             "calibration": dict(self.calibration)}
+             "network": dict(self.network), "calibration": dict(self.calibration)}
         if self.max_useful_gpus is not None:
             d["max_useful_gpus"] = self.max_useful_gpus
             d["scaling"] = [dict(r) for r in self.scaling]
@@ -176,7 +178,8 @@ def hardware(acc: Any, catalog: Any, precision: str) -> Hardware:
         scaleup_gb_per_s=acc.scaleup_gb_per_s,
         scaleout_gb_per_s=acc.scaleout_gbit_per_s / 8.0,
         scaleout_latency_s=latency_us * 1e-6, eff=family_efficiency(acc.family),
-        fp8=precision == "fp8" and acc.fp8_tflop_per_s is not None)
+        fp8=precision == "fp8" and acc.fp8_tflop_per_s is not None,
+        fabric=fabric_spec(cat, acc))
 
 
 def _check_int(name: str, value: Any, lo: int, hi: int | None = None) -> None:
@@ -262,6 +265,7 @@ class _Context:
     precision: str
     opts: dict[str, Any]
     ceiling: BatchCeiling
+    network: dict[str, Any]
 
 
 def _estimate_at(ctx: _Context, p: dict, res: dict, i: int, tokens: float | None,
@@ -285,7 +289,7 @@ def _estimate_at(ctx: _Context, p: dict, res: dict, i: int, tokens: float | None
         memory_breakdown_gb=mem, memory_limit_gb=ctx.hw.hbm_bytes / 1e9,
         fits=bool(res["fits"][i]), tokens_per_s=tok_s,
         calibration={"family": ctx.hw.family, **ctx.hw.eff.to_dict()}, vs_best=vs_best,
-        batch_ceiling=ctx.ceiling.to_dict())
+        batch_ceiling=ctx.ceiling.to_dict(), network=ctx.network)
     if tokens is not None:
         est.update(_time_energy_cost(ctx, tokens, tok_s))
     return TrainingEstimate(**est)
@@ -352,8 +356,10 @@ def _context(model: Any, accelerator: Any, gpus: int, precision: str, seq_len: i
             f"{ceiling.basis}); allowed: global_batch <= "
             f"{ceiling.max_sequences(spec.seq_len)}, or raise --max-batch-tokens",
             field="global_batch")
-    return _Context(spec, hardware(acc, cat, precision), acc, cat, int(gpus), precision, opts,
-                    ceiling)
+    hw = hardware(acc, cat, precision)
+    network = size_fabric(hw.fabric, int(gpus)).to_dict() if hw.fabric is not None else {
+        "fabric": None, "basis": "the fabric names no switch: no topology"}
+    return _Context(spec, hw, acc, cat, int(gpus), precision, opts, ceiling, network)
 
 
 def _run(ctx: _Context, fixed: dict[str, Any]) -> tuple[dict, dict, dict[str, int], int]:
