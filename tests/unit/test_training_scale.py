@@ -118,3 +118,60 @@ def test_size_network_capex_comes_from_the_bill_of_materials(catalog):
 def test_train_json_has_network_block(sweep):
     net = sweep[1048576].network
     assert net["tiers"] == 4 and net["switches"] > 0 and net["capex_usd"]["total"] > 0
+
+
+# ----------------------------------------------------------------------------- sites
+
+SITE = dict(seq_len=8192, top_k=1, sites=2, wan_latency_ms=10)
+
+
+def test_slow_wan_costs_throughput_and_shows_in_breakdown():
+    one = search_training(L405, "h100-sxm", 32768, seq_len=8192, top_k=1).best
+    slow = search_training(L405, "h100-sxm", 32768, wan_tbps=0.4, wan_mode="dp",
+                           **SITE).best
+    assert slow.tokens_per_s < one.tokens_per_s
+    assert slow.breakdown_s["wan_comm"] > 0
+    assert slow.plan["dp"] % 2 == 0 and slow.plan["sites"]["layout"] == "dp"
+
+
+def test_pipeline_across_sites_splits_stages():
+    est = search_training(L405, "h100-sxm", 32768, wan_tbps=0.4, wan_mode="pp",
+                          **SITE).best
+    assert est.plan["pp"] % 2 == 0 and est.plan["sites"]["layout"] == "pp"
+    assert est.breakdown_s["wan_comm"] >= 2 * 10e-3      # fill and drain latency
+
+
+def test_diloco_is_labelled_and_cheaper_than_synchronous_dp():
+    kw = dict(wan_tbps=0.4, tp=8, pp=16, cp=1, **SITE)
+    sync = search_training(L405, "h100-sxm", 32768, wan_mode="dp", **kw).best
+    lowc = search_training(L405, "h100-sxm", 32768, wan_mode="diloco", outer_steps=100,
+                           **kw).best
+    assert lowc.breakdown_s["wan_comm"] < sync.breakdown_s["wan_comm"]
+    assert "DiLoCo" in lowc.plan["sites"]["convergence_assumption"]
+    assert "convergence_assumption" not in sync.plan["sites"]
+
+
+@pytest.mark.parametrize("bad", [dict(wan_tbps=None), dict(wan_tbps=-1),
+                                 dict(wan_tbps=1, wan_mode="async")])
+def test_bad_site_options_are_refused(bad):
+    from gigawatt.errors import ValidationError
+
+    kw = {**SITE, "wan_tbps": 1, **bad}
+    with pytest.raises(ValidationError):
+        search_training(L405, "h100-sxm", 16384, **kw)
+
+
+def test_cli_sites_json(tmp_path):
+    from typer.testing import CliRunner
+
+    from gigawatt.cli import app
+
+    r = CliRunner().invoke(app, ["train", "--model", L405, "--accelerator", "h100-sxm",
+                                 "--gpus", "16384", "--seq-len", "8192", "--sites", "2",
+                                 "--wan-tbps", "1", "--wan-latency-ms", "5", "--json"])
+    assert r.exit_code == 0, r.output
+    import json
+
+    d = json.loads(r.stdout)
+    assert d["plan"]["sites"]["sites"] == 2 and "wan_comm" in d["breakdown_s"]
+    assert d["network"]["tiers"] >= 2 and d["max_useful_gpus"] >= 1
