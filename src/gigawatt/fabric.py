@@ -3,7 +3,7 @@ number of accelerators from the catalog's switches, and what a collective pays t
 it.
 
 Sizing (per rail when the fabric is rail-optimised, one rail per accelerator position of
-a system as in NVIDIA's DGX SuperPOD designs): with switches of radix ``k`` a non-blocking
+a system, at most 8, as in NVIDIA's DGX SuperPOD designs): with switches of radix ``k`` a non-blocking
 folded Clos of ``L`` tiers connects up to ``k (k/2)^(L-1)`` endpoints (64-port switches:
 64, 2,048, 65,536, 2,097,152); tiers below the top have ``ceil(n / (k/2))`` switches
 (half their ports down, half up), the top tier ``ceil(n / k)`` (all ports down). Each
@@ -26,6 +26,9 @@ import numpy as np
 
 #: largest fabric sized (tiers), far above any cluster in the catalog
 MAX_TIERS = 6
+#: rails of a rail-optimised fabric: one per NIC position of an 8-GPU HGX node (DGX
+#: SuperPOD); rack-scale systems (NVL72) are cabled with at most as many
+MAX_RAILS = 8
 
 
 @dataclass(frozen=True)
@@ -88,7 +91,8 @@ def fabric_spec(catalog: Any, accelerator: Any) -> FabricSpec | None:
         hop_latency_s=sw.latency_ns * 1e-9, switch_usd=sw.price_usd,
         switch_power_w=sw.power_w, link_usd=fab.link_usd,
         transceiver_power_w=fab.transceiver_power_w or 0.0,
-        rails=system.accelerators if fab.rail_optimised in (None, True) else 1,
+        rails=min(system.accelerators, MAX_RAILS) if fab.rail_optimised in (None, True)
+        else 1,
         oversubscription=fab.oversubscription or 1.0,
         in_network_reduction=bool(fab.in_network_reduction),
         ports_per_accelerator=max(1.0, acc.scaleout_gbit_per_s / sw.port_gbit_per_s),
