@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-AREAS = ["catalog", "training", "inference", "ops", "deploy", "risk", "frontier"]
+AREAS = ["catalog", "training", "sharded", "inference", "ops", "deploy", "risk", "frontier"]
 
 HEADER = """# Validation
 

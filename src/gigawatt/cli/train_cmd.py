@@ -44,11 +44,16 @@ def _print(search: Any, composed: dict[str, Any] | None) -> None:
     p = best.plan
     rows = [["plan", f"tp {p['tp']} pp {p['pp']} dp {p['dp']} vp {p['vp']} cp {p['cp']} "
              f"ep {p['ep']}, micro-batch {p['microbatch']}, global batch {p['global_batch']}, "
-             f"recompute {_recompute(p)}, zero {p['zero']}"],
+             f"recompute {_recompute(p)}, zero {p['zero']} (shard group {p['zero_group']})"],
             ["step_time_s", best.step_time_s], ["tokens_per_s", best.tokens_per_s],
+            ["tokens_per_s_per_gpu", best.tokens_per_s / best.gpus],
+            ["global batch tokens (ceiling)", f"{p['global_batch'] * p['seq_len']:,} "
+             f"({best.batch_ceiling['max_batch_tokens']:,.0f})"],
             ["tflops_per_gpu (model)", best.tflops_per_gpu],
             ["hw_tflops_per_gpu (with recompute)", best.hw_tflops_per_gpu], ["mfu", best.mfu],
             ["memory_gb_per_gpu", f"{best.memory_gb_per_gpu:.1f} of {best.memory_limit_gb:g}"]]
+    if best.max_useful_gpus is not None:
+        rows.append(["max_useful_gpus", best.max_useful_gpus])
     if composed is not None:
         ct = composed["time_to_train"]
         rows += [["ideal_days (no failures)", composed["ideal_days"]],
@@ -100,9 +105,25 @@ def train(
     recompute: Optional[str] = typer.Option(None, "--recompute", help="none|selective|full"),
     zero: Optional[int] = typer.Option(None, "--zero", help="0|1|2|3 (1: distributed "
                                        "optimizer, 3: FSDP)."),
+    zero_group: Optional[int] = typer.Option(None, "--zero-group", help="ZeRO shard-group "
+                                             "size (HSDP: shard within, replicate across)."),
+    bucket_mb: Optional[float] = typer.Option(None, "--bucket-mb", help="DP bucket / FSDP "
+                                              "unit size, MB (default: per layer)."),
+    prefetch: Optional[int] = typer.Option(None, "--prefetch", help="FSDP units gathered "
+                                           "ahead (default 1; 0: none)."),
+    overlap_dp: bool = typer.Option(True, "--overlap-dp/--no-overlap-dp", help="Overlap DP "
+                                    "communication with compute."),
+    dp_flat_ring: bool = typer.Option(False, "--dp-flat-ring", help="DP gathers through "
+                                      "each rank's own NIC only (2021 DeepSpeed ZeRO-3)."),
+    sp: Optional[bool] = typer.Option(None, "--sp/--no-sp", help="Sequence parallelism "
+                                      "(default: with tp > 1)."),
+    attention: str = typer.Option("flash", "--attention", help="flash|unfused"),
     precision: str = typer.Option("bf16", "--precision", help="bf16|fp8"),
     tokens: Optional[float] = typer.Option(None, "--tokens", help="Training tokens (adds "
                                            "days, energy, cost)."),
+    max_batch_tokens: Optional[float] = typer.Option(
+        None, "--max-batch-tokens", help="Ceiling on the global batch, tokens (default: "
+        "DeepSeek LLM critical-batch law from the training compute)."),
     tp_cross_domain: bool = typer.Option(False, "--tp-cross-domain", help="Allow --tp "
                                          "beyond the scale-up domain (over scale-out)."),
     recovery: str = typer.Option("restart", "--recovery", help="With --tokens: recovery "
@@ -121,7 +142,10 @@ def train(
     result = search_training(
         arch, accelerator, gpus, precision=precision, global_batch=global_batch,
         seq_len=seq_len, tokens=tokens, top_k=top, tp=tp, pp=pp, vp=vp, dp=dp, cp=cp, ep=ep,
-        microbatch=microbatch, recompute=recompute, zero=zero,
+        microbatch=microbatch, recompute=recompute, zero=zero, scaling=True,
+        max_batch_tokens=max_batch_tokens, zero_group=zero_group, bucket_mb=bucket_mb,
+        prefetch=prefetch, overlap_dp=overlap_dp, sp=sp, attention=attention,
+        **({"dp_flat_ring": True} if dp_flat_ring else {}),
         **({"tp_cross_domain": True} if tp_cross_domain else {}))
     composed = None
     if tokens is not None:

@@ -17,8 +17,8 @@ Rules (each overridable):
   divide them, as production shapes are chosen. Heads of 128, 8 key/value heads and a SwiGLU MLP of 3.5 d_model as in Llama 3 405B
   (53,248 / 16,384 = 3.25, rounded to the 128-multiple nearest 3.5 d when larger), 128,256
   vocabulary, 8,192-token sequences;
-* global batch: at most the critical batch of ``perf.batch`` (the batch-size law of the
-  DeepSeek LLM paper), rounded down to a multiple of the power of two an eighth of its
+* global batch: at most the ceiling of :func:`gigawatt.perf.batch.batch_ceiling` (the
+  critical-batch law of the DeepSeek LLM paper, or ``max_batch_tokens``), rounded down to a multiple of the power of two an eighth of its
   size so that power-of-two data parallelism divides it; a bigger cluster cannot be fed
   by data parallelism alone;
 * ETTR: the operations simulator for a synchronous job of exactly that many accelerators
@@ -35,7 +35,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from ..errors import GigawattError, PlanError, ValidationError
-from ..perf.batch import critical_batch_tokens
+from ..perf.batch import batch_ceiling
 from ..perf.llm import ModelSpec
 from ..perf.training import search_training
 from .time_to_train import compose_time_to_train
@@ -238,7 +238,7 @@ def _point(s: _Search, flop: float) -> FrontierPoint:
     spec = dense_shape(params)
     n = float(spec.params())
     tokens = flop / (6.0 * n)
-    ceiling = float(s.max_batch_tokens or critical_batch_tokens(flop))
+    ceiling = batch_ceiling(spec, tokens, s.max_batch_tokens).max_batch_tokens
     global_batch = _round_batch(int(ceiling // spec.seq_len))
     shape = {"layers": spec.layers, "hidden": spec.hidden, "heads": spec.heads,
              "kv_heads": spec.kv_heads, "ffn_hidden": spec.ffn, "vocab": spec.vocab,
@@ -248,7 +248,7 @@ def _point(s: _Search, flop: float) -> FrontierPoint:
         try:
             r = search_training(spec, s.accelerator, g, global_batch=global_batch,
                                 seq_len=spec.seq_len, tokens=tokens, top_k=1,
-                                catalog=s.catalog).best
+                                catalog=s.catalog, max_batch_tokens=ceiling).best
         except PlanError:
             tried.append({"gpus": g, "wall": None})
             continue

@@ -32,10 +32,12 @@ def divisors(n: int, limit: int | None = None) -> list[int]:
     return [d for d in range(1, limit + 1) if n % d == 0]
 
 
-def default_global_batch(spec: ModelSpec, gpus: int) -> int:
+def default_global_batch(spec: ModelSpec, gpus: int, max_sequences: int | None = None) -> int:
     """Default global batch in sequences: ~2,048 tokens per accelerator (Megatron-LM
-    SC21 Table 1 and Llama 3 Table 4 both use 1-2k tokens per GPU), at least 1."""
-    return max(1, round(gpus * DEFAULT_BATCH_TOKENS_PER_GPU / spec.seq_len))
+    SC21 Table 1 and Llama 3 Table 4 both use 1-2k tokens per GPU), at least 1, and at
+    most ``max_sequences`` (the batch ceiling, :mod:`.batch`)."""
+    target = max(1, round(gpus * DEFAULT_BATCH_TOKENS_PER_GPU / spec.seq_len))
+    return target if max_sequences is None else min(target, max_sequences)
 
 
 def _candidates(spec: ModelSpec, gpus: int, domain: int, fixed: dict[str, Any]) -> dict:
@@ -95,7 +97,8 @@ def enumerate_plans(spec: ModelSpec, gpus: int, domain: int, fixed: dict[str, An
         ok &= spec.experts % ep == 0
     pairs = _recompute_pairs(c["recompute"], fixed)
     rest = len(c["microbatch"]) * len(pairs) * len(c["zero"])
-    rejected = {"divisibility": int((~ok).sum()) * rest, "bubble": 0, "batch": 0}
+    rejected = {"divisibility": int((~ok).sum()) * rest, "bubble": 0, "batch": 0,
+                "batch_ceiling": 0}
     shape = {k: v[ok] for k, v in {**shape, "dp": dp}.items()}
     tail = _grid({"i": list(range(len(shape["tp"]))), "mb": c["microbatch"],
                   "pair": list(range(len(pairs))), "zero": c["zero"]})
@@ -105,16 +108,24 @@ def enumerate_plans(spec: ModelSpec, gpus: int, domain: int, fixed: dict[str, An
              zero=tail["zero"])
     considered = int(ok.size) * rest
     gb_fixed = fixed.get("global_batch")
+    max_gb = fixed.get("_max_gb")
     per_step = p["dp"] * p["mb"]
     if gb_fixed:
         p["gb"] = np.full_like(per_step, gb_fixed)
         good = gb_fixed % per_step == 0
         rejected["divisibility"] += int((~good).sum())
     else:
-        target = default_global_batch(spec, gpus)
-        p["gb"] = per_step * np.maximum(np.rint(target / per_step), 1).astype(np.int64)
+        target = default_global_batch(spec, gpus, max_gb)
+        steps = np.maximum(np.rint(target / per_step), 1)
+        if max_gb is not None:   # round down where rounding to the nearest would exceed it
+            steps = np.maximum(np.minimum(steps, max_gb // per_step), 1)
+        p["gb"] = per_step * steps.astype(np.int64)
         good = (per_step <= 2 * target) | (p["mb"] == 1)   # at least 1 sequence per rank
         rejected["batch"] += int((~good).sum())
+    if max_gb is not None:       # the ceiling binds every plan: one sequence per DP rank
+        within = p["gb"] <= max_gb
+        rejected["batch_ceiling"] += int((good & ~within).sum())
+        good &= within
     p = {k: v[good] for k, v in p.items()}
     m = p["gb"] // (p["dp"] * p["mb"])
     good = m >= p["pp"]
@@ -123,4 +134,26 @@ def enumerate_plans(spec: ModelSpec, gpus: int, domain: int, fixed: dict[str, An
     p = {k: v[good] for k, v in p.items()}
     p["sp"] = p["tp"] > 1 if fixed.get("sp") is None else np.full(p["tp"].shape, bool(
         fixed["sp"]))
+    n = p["tp"].size
+    p = _shard_groups(p, domain, fixed.get("zero_group"), rejected)
+    considered += max(p["tp"].size - n, 0)      # the HSDP variants added
     return p, rejected, considered
+
+
+def _shard_groups(p: dict[str, np.ndarray], domain: int, given: int | None,
+                  rejected: dict[str, int]) -> dict[str, np.ndarray]:
+    """The ZeRO shard-group size ``zg`` of each plan: the whole DP group, and for ZeRO-3
+    also HSDP with the shard group inside one scale-up domain (replicated across
+    domains) when that is smaller; a given ``zero_group`` must divide ``dp``."""
+    if given is not None:
+        p["zg"] = np.full(p["dp"].shape, int(given))
+        good = (p["dp"] % given == 0) & (given <= p["dp"])
+        rejected["divisibility"] += int((~good).sum())
+        return {k: v[good] for k, v in p.items()}
+    p["zg"] = p["dp"].copy()
+    local = np.minimum(np.maximum(domain // (p["tp"] * p["cp"]), 1), p["dp"])
+    extra = np.flatnonzero((p["zero"] >= 3) & (local > 1) & (local < p["dp"])
+                           & (p["dp"] % local == 0))
+    hsdp = {k: v[extra] for k, v in p.items()}
+    hsdp["zg"] = local[extra]
+    return {k: np.concatenate([p[k], hsdp[k]]) for k in p}

@@ -20,6 +20,7 @@ import numpy as np
 
 from . import collectives as col
 from . import memory as mem
+from .sharded import ShardingOptions, dp_comm_s, fsdp_buffer_bytes
 from .gemm import FamilyEfficiency, gemm_efficiency, gemm_time_s
 from .llm import ModelSpec
 
@@ -180,34 +181,6 @@ def _logits_s(spec: ModelSpec, hw: Hardware, T, tp) -> np.ndarray:
     return gemm + ce
 
 
-def _dp_s(spec: ModelSpec, hw: Hardware, p: dict, params: dict, fwd_mb, bwd_mb,
-          overlap: bool) -> np.ndarray:
-    """Exposed data-parallel gradient reduction and parameter gathering per step, s."""
-    tp, cp, dp, ep, zero, m = p["tp"], p["cp"], p["dp"], p["ep"], p["zero"], p["m"]
-    per_node = np.clip(hw.domain // (tp * cp), 1, None)
-    inside = dp <= per_node
-    bw = np.where(inside, hw.scaleup_gb_per_s * hw.eff.scaleup_eff,
-                  np.minimum(hw.scaleup_gb_per_s * hw.eff.scaleup_eff,
-                             per_node * hw.scaleout_gb_per_s * hw.eff.scaleout_eff))
-    lat = np.where(inside, hw.eff.scaleup_latency_us * 1e-6, hw.scaleout_latency_s)
-    grads = 0.0
-    gather = 0.0
-    for kind, ranks in (("dense", dp), ("expert", np.maximum(dp / ep, 1))):
-        n = params[kind]
-        grads = grads + np.where(
-            zero >= 1, col.reduce_scatter_s(n * mem.GRAD_BYTES, ranks, bw, lat),
-            col.all_reduce_s(n * mem.GRAD_BYTES, ranks, bw, lat))
-        gather = gather + np.where(zero >= 1, col.all_gather_s(n * mem.WEIGHT_BYTES,
-                                                               ranks, bw, lat), 0.0)
-    # ZeRO-3/FSDP gathers the weights again in every micro-batch's forward and backward
-    # and reduce-scatters its gradients each time (no full gradient buffer to accumulate)
-    if not overlap:
-        return np.where(zero >= 3, m * (2 * gather + grads), grads + gather)
-    once = np.maximum(grads - bwd_mb, 0.0) + np.maximum(gather - fwd_mb, 0.0)
-    per_mb = np.maximum(gather - fwd_mb, 0.0) + np.maximum(gather + grads - bwd_mb, 0.0)
-    return np.where(zero >= 3, m * per_mb, once)
-
-
 #: plan fields that per-layer, per-micro-batch quantities depend on
 LAYER_FIELDS = ("tp", "cp", "ep", "mb", "sp", "rc", "rf")
 
@@ -243,7 +216,8 @@ def _per_layer_unique(spec: ModelSpec, hw: Hardware, p: dict, unfused: bool,
 
 
 def evaluate(spec: ModelSpec, hw: Hardware, p: dict, *, unfused_attn: bool = False,
-             overlap_dp: bool = True, overlap_ep: bool = True) -> dict[str, np.ndarray]:
+             overlap_dp: bool = True, overlap_ep: bool = True,
+             sharding: ShardingOptions | None = None) -> dict[str, np.ndarray]:
     """Step time, its breakdown and memory for arrays of plans.
 
     Parameters
@@ -261,8 +235,16 @@ def evaluate(spec: ModelSpec, hw: Hardware, p: dict, *, unfused_attn: bool = Fal
         FSDP); False for runs made without it.
     overlap_ep : bool
         Overlap MoE all-to-all with the compute of another micro-batch.
+    sharding : ShardingOptions, optional
+        Bucket size, prefetch depth and compute slowdown of data-parallel communication
+        (:mod:`.sharded`); its ``overlap`` is set from ``overlap_dp``. ``p`` may carry
+        ``zg``, the ZeRO shard-group size (HSDP when below ``dp``; default ``dp``).
     """
+    from dataclasses import replace
+
+    opt = replace(sharding or ShardingOptions(), overlap=overlap_dp)
     p = {k: np.asarray(v) for k, v in p.items()}
+    p.setdefault("zg", p["dp"])
     tp, pp, dp, vp = p["tp"], p["pp"], p["dp"], p["vp"]
     p["m"] = m = p["gb"] / (dp * p["mb"])
     T = p["mb"] * spec.seq_len / p["cp"]
@@ -280,18 +262,18 @@ def evaluate(spec: ModelSpec, hw: Hardware, p: dict, *, unfused_attn: bool = Fal
     # windows DP communication can hide under: a micro-batch's forward (weights gathered)
     # and its backward including recomputation (gradients reduced)
     fwd_mb = layers * lay["fwd"] + lay["logits"] / 3
-    dp_s = _dp_s(spec, hw, p, params, fwd_mb, per_mb["compute"] - fwd_mb, overlap_dp)
+    dp_s = dp_comm_s(hw, p, params, layers, fwd_mb, per_mb["compute"] - fwd_mb, opt)
     local = params["dense"] + params["expert"]
-    opt_s = ADAM_BYTES_PER_PARAM * local / np.where(p["zero"] >= 1, dp, 1) \
+    opt_s = ADAM_BYTES_PER_PARAM * local / np.where(p["zero"] >= 1, p["zg"], 1) \
         / (hw.hbm_bytes_per_s * hw.eff.mem_eff)
     breakdown = {k: m * v for k, v in per_mb.items()}
     breakdown["bubble"] = (pp - 1) / vp * t_mb
     breakdown["dp_comm"] = dp_s
     breakdown["optimizer"] = opt_s
     step = sum(breakdown.values())
-    states = mem.state_bytes(params, dp, p["ep"], p["zero"])
+    states = mem.state_bytes(params, p["zg"], p["ep"], p["zero"])
     acts = mem.pipeline_activation_bytes(spec, lay["stored"], lay["working"], T, tp, pp, vp, m)
-    gathered = np.where(p["zero"] >= 3, 2 * local / layers * mem.WEIGHT_BYTES, 0.0)
+    gathered = fsdp_buffer_bytes(params, layers, p["zero"], opt)
     memory = {**states, "activations": acts, "buffers": gathered}
     total = sum(memory.values())
     return {"step_time_s": step, "breakdown_s": breakdown, "memory_bytes": memory,

@@ -10,14 +10,16 @@ for its accuracy against published runs.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 
 from ..errors import GigawattError, PlanError, ValidationError
+from .batch import BatchCeiling, batch_ceiling
 from .gemm import family_efficiency
 from .llm import ModelSpec, model_spec
+from .sharded import ShardingOptions
 from .plans import RECOMPUTE, RECOMPUTE_NAMES, default_global_batch, enumerate_plans
 from .step import Hardware, evaluate
 
@@ -27,10 +29,14 @@ ZERO_STAGES = (0, 1, 2, 3)
 AMORTISATION_YEARS = 5.0
 ELECTRICITY_REGION = "us-average"
 PLAN_FIELDS = ("tp", "pp", "dp", "vp", "cp", "ep", "microbatch", "global_batch",
-               "recompute", "recompute_fraction", "zero", "sp")
+               "recompute", "recompute_fraction", "zero", "zero_group", "sp")
 #: model options besides the plan fields (see estimate_training)
-OPTIONS = ("attention", "overlap_dp", "overlap_ep", "tp_cross_domain")
-_SHORT = {"microbatch": "mb", "global_batch": "gb", "recompute": "rc"}
+OPTIONS = ("attention", "overlap_dp", "overlap_ep", "tp_cross_domain", "max_batch_tokens",
+           "bucket_mb", "prefetch", "compute_slowdown", "dp_flat_ring")
+#: a run "uses" accelerators while its per-accelerator throughput stays within this share
+#: of the best per-accelerator throughput found for it (max_useful_gpus)
+USEFUL_FRACTION = 0.9
+_SHORT = {"microbatch": "mb", "global_batch": "gb", "recompute": "rc", "zero_group": "zg"}
 
 
 @dataclass(frozen=True)
@@ -60,6 +66,9 @@ class TrainingEstimate:
     cost_usd: float | None = None
     cost_basis: dict[str, Any] = field(default_factory=dict)
     vs_best: str | None = None
+    batch_ceiling: dict[str, Any] = field(default_factory=dict)
+    max_useful_gpus: int | None = None
+    scaling: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe dict with the DESIGN.md field names."""
@@ -71,7 +80,14 @@ class TrainingEstimate:
              "memory_gb_per_gpu": self.memory_gb_per_gpu,
              "memory_breakdown_gb": dict(self.memory_breakdown_gb),
              "memory_limit_gb": self.memory_limit_gb, "fits": self.fits,
-             "tokens_per_s": self.tokens_per_s, "calibration": dict(self.calibration)}
+             "tokens_per_s": self.tokens_per_s,
+             "tokens_per_s_per_gpu": self.tokens_per_s / self.gpus,
+             "max_batch_tokens": self.batch_ceiling.get("max_batch_tokens"),
+             "batch_ceiling": dict(self.batch_ceiling),
+             "calibration": dict(self.calibration)}
+        if self.max_useful_gpus is not None:
+            d["max_useful_gpus"] = self.max_useful_gpus
+            d["scaling"] = [dict(r) for r in self.scaling]
         if self.tokens is not None:
             d.update(tokens=self.tokens, time_to_train_days=self.time_to_train_days,
                      energy_mwh=self.energy_mwh, cost_usd=self.cost_usd,
@@ -179,8 +195,17 @@ def _fixed_fields(fixed: dict[str, Any]) -> dict[str, Any]:
         raise ValidationError(f"unknown plan field(s) {sorted(unknown)}; allowed: "
                               f"{', '.join(PLAN_FIELDS)}", field=sorted(unknown)[0])
     out = dict(fixed)
-    for key in ("tp", "pp", "dp", "vp", "cp", "ep", "microbatch", "global_batch"):
+    for key in ("tp", "pp", "dp", "vp", "cp", "ep", "microbatch", "global_batch",
+                "zero_group"):
         _check_int(key, out.get(key), 1)
+    _check_int("prefetch", out.get("prefetch"), 0, 64)
+    for key, hi in (("bucket_mb", 1e6), ("compute_slowdown", 1.0)):
+        v = out.get(key)
+        if v is not None and not (isinstance(v, (int, float)) and 0 <= v < hi
+                                  and (key != "bucket_mb" or v > 0)):
+            raise ValidationError(f"{key} = {v!r} is out of range; allowed: "
+                                  f"{'> 0' if key == 'bucket_mb' else '>= 0'} and < {hi:g}",
+                                  field=key)
     _check_int("zero", out.get("zero"), 0, 3)
     rc = out.get("recompute")
     if rc is not None:
@@ -209,9 +234,10 @@ def _plan_dict(p: dict[str, np.ndarray], i: int, precision: str, seq_len: int,
             "microbatch": int(p["mb"][i]), "global_batch": int(p["gb"][i]),
             "seq_len": seq_len, "recompute": RECOMPUTE_NAMES[int(p["rc"][i])],
             "recompute_fraction": float(p["rf"][i]),
-            "zero": int(p["zero"][i]), "sp": bool(p["sp"][i]), "precision": precision,
+            "zero": int(p["zero"][i]), "zero_group": int(p["zg"][i]),
+            "sp": bool(p["sp"][i]), "precision": precision,
             "attention": opts["attention"], "overlap_dp": opts["overlap_dp"],
-            "overlap_ep": opts["overlap_ep"]}
+            "overlap_ep": opts["overlap_ep"], **opts["sharding"].to_dict()}
 
 
 def _flops(spec: ModelSpec, p: dict[str, np.ndarray], res: dict, gpus: int,
@@ -235,6 +261,7 @@ class _Context:
     gpus: int
     precision: str
     opts: dict[str, Any]
+    ceiling: BatchCeiling
 
 
 def _estimate_at(ctx: _Context, p: dict, res: dict, i: int, tokens: float | None,
@@ -257,7 +284,8 @@ def _estimate_at(ctx: _Context, p: dict, res: dict, i: int, tokens: float | None
         mfu=float(tf[i]) / peak, memory_gb_per_gpu=sum(mem.values()),
         memory_breakdown_gb=mem, memory_limit_gb=ctx.hw.hbm_bytes / 1e9,
         fits=bool(res["fits"][i]), tokens_per_s=tok_s,
-        calibration={"family": ctx.hw.family, **ctx.hw.eff.to_dict()}, vs_best=vs_best)
+        calibration={"family": ctx.hw.family, **ctx.hw.eff.to_dict()}, vs_best=vs_best,
+        batch_ceiling=ctx.ceiling.to_dict())
     if tokens is not None:
         est.update(_time_energy_cost(ctx, tokens, tok_s))
     return TrainingEstimate(**est)
@@ -304,10 +332,28 @@ def _context(model: Any, accelerator: Any, gpus: int, precision: str, seq_len: i
     cat = _catalog(catalog)
     acc = cat.accelerator(accelerator) if isinstance(accelerator, str) else accelerator
     spec = resolve_model(model, cat, seq_len)
-    opts = {"attention": fixed.get("attention") or "flash",
-            "overlap_dp": bool(fixed.get("overlap_dp", True)),
-            "overlap_ep": bool(fixed.get("overlap_ep", True))}
-    return _Context(spec, hardware(acc, cat, precision), acc, cat, int(gpus), precision, opts)
+    overlap_dp = bool(fixed.get("overlap_dp", True))
+    bucket = fixed.get("bucket_mb")
+    sharding = ShardingOptions(
+        overlap=overlap_dp, bucket_bytes=None if bucket is None else bucket * 1e6,
+        prefetch=int(fixed.get("prefetch", ShardingOptions.prefetch)),
+        compute_slowdown=float(fixed.get("compute_slowdown",
+                                         ShardingOptions.compute_slowdown)),
+        flat_ring=bool(fixed.get("dp_flat_ring", False)))
+    opts = {"attention": fixed.get("attention") or "flash", "overlap_dp": overlap_dp,
+            "overlap_ep": bool(fixed.get("overlap_ep", True)), "sharding": sharding}
+    ceiling = batch_ceiling(spec, tokens, fixed.get("max_batch_tokens"))
+    gb = fixed.get("global_batch")
+    if gb is not None and gb > ceiling.max_sequences(spec.seq_len):
+        raise PlanError(
+            f"global_batch = {gb} sequences ({gb * spec.seq_len:,} tokens) exceeds the batch "
+            f"ceiling of {ceiling.max_batch_tokens:,.0f} tokens "
+            f"({ceiling.max_sequences(spec.seq_len)} sequences of {spec.seq_len}; "
+            f"{ceiling.basis}); allowed: global_batch <= "
+            f"{ceiling.max_sequences(spec.seq_len)}, or raise --max-batch-tokens",
+            field="global_batch")
+    return _Context(spec, hardware(acc, cat, precision), acc, cat, int(gpus), precision, opts,
+                    ceiling)
 
 
 def _run(ctx: _Context, fixed: dict[str, Any]) -> tuple[dict, dict, dict[str, int], int]:
@@ -318,13 +364,15 @@ def _run(ctx: _Context, fixed: dict[str, Any]) -> tuple[dict, dict, dict[str, in
                         f"({ctx.hw.domain} accelerators); allowed: tp <= {ctx.hw.domain}, "
                         "or say tp_cross_domain (--tp-cross-domain) to run TP over the "
                         "scale-out network", field="tp")
+    fixed = {**fixed, "_max_gb": ctx.ceiling.max_sequences(ctx.spec.seq_len)}
     p, rejected, considered = enumerate_plans(ctx.spec, ctx.gpus, ctx.hw.domain, fixed)
     if fixed.get("dp") is not None:
         keep = p["dp"] == fixed["dp"]
         rejected["divisibility"] += int((~keep).sum())
         p = {k: v[keep] for k, v in p.items()}
     res = evaluate(ctx.spec, ctx.hw, p, unfused_attn=ctx.opts["attention"] == "unfused",
-                   overlap_dp=ctx.opts["overlap_dp"], overlap_ep=ctx.opts["overlap_ep"])
+                   overlap_dp=ctx.opts["overlap_dp"], overlap_ep=ctx.opts["overlap_ep"],
+                   sharding=ctx.opts["sharding"])
     rejected["memory"] = int((~res["fits"]).sum())
     return p, res, rejected, considered
 
@@ -433,25 +481,73 @@ def estimate_training(model: Any, accelerator: Any, gpus: int, *, tp: int, pp: i
     if global_batch is None and gpus % (tp * pp * cp) == 0:
         # the default batch, rounded to this plan's data-parallel micro-batches
         per_step = (dp or gpus // (tp * pp * cp)) * microbatch
-        target = default_global_batch(ctx.spec, ctx.gpus)
-        fixed["global_batch"] = per_step * max(1, round(target / per_step))
+        max_gb = ctx.ceiling.max_sequences(ctx.spec.seq_len)
+        target = default_global_batch(ctx.spec, ctx.gpus, max_gb)
+        steps = max(1, round(target / per_step))
+        fixed["global_batch"] = per_step * max(1, min(steps, max_gb // per_step))
     p, res, rejected, _ = _run(ctx, fixed)
     if p["tp"].size == 0:
         raise _no_plan(ctx, fixed, rejected, "this plan cannot exist")
     return _estimate_at(ctx, p, res, 0, tokens)
 
 
+def _scaling(model: Any, accelerator: Any, gpus: int, best: TrainingEstimate,
+             kwargs: dict[str, Any], fixed: dict[str, Any]) -> tuple[int, list[dict]]:
+    """The most accelerators this run can use within :data:`USEFUL_FRACTION` of its best
+    per-accelerator throughput, from searches at ``gpus`` x 2^k (same model, batch
+    ceiling and fixed plan fields; ``dp`` follows the count), and the ladder searched."""
+    fixed = {k: v for k, v in fixed.items() if k != "dp"}
+    rate = {gpus: best.tokens_per_s / gpus}
+
+    def at(n: int) -> float | None:
+        try:
+            r = search_training(model, accelerator, n, top_k=1, scaling=False, **kwargs,
+                                **fixed).best
+        except GigawattError:
+            return None
+        rate[n] = r.tokens_per_s / n
+        return rate[n]
+
+    n = gpus
+    flat = 0
+    for _ in range(8):                      # smaller jobs, until per-GPU throughput peaks
+        if n % 2 or n < 2:
+            break
+        before = max(rate.values())
+        got = at(n // 2)
+        n //= 2
+        flat = 0 if got is not None and got > 1.01 * before else flat + 1
+        if got is None or flat == 2:        # no gain over two halvings: the peak is found
+            break
+    n = gpus
+    for _ in range(6):                      # larger jobs until they fall below the bar
+        if n * 2 > 2 ** 25:
+            break
+        got = at(n * 2)
+        n *= 2
+        if got is None or got < USEFUL_FRACTION * max(rate.values()):
+            break
+    top = max(rate.values())
+    useful = max(k for k, v in rate.items() if v >= USEFUL_FRACTION * top)
+    ladder = [{"gpus": k, "tokens_per_s_per_gpu": v, "vs_best": v / top}
+              for k, v in sorted(rate.items())]
+    return useful, ladder
+
+
 def search_training(model: Any, accelerator: Any, gpus: int, *, precision: str = "bf16",
                     global_batch: int | None = None, seq_len: int | None = None,
                     tokens: float | None = None, top_k: int = 10, catalog: Any = None,
-                    **fixed_plan_fields: Any) -> TrainingSearch:
+                    scaling: bool = False, **fixed_plan_fields: Any) -> TrainingSearch:
     """Search every valid parallel plan (fields not given in ``fixed_plan_fields``) and
     return the fastest that fits in memory, the ``top_k`` runners-up with why they lose,
     and how many plans were rejected for which reason.
 
     Parameters are those of :func:`estimate_training`; any plan field (``tp``, ``pp``,
     ``dp``, ``vp``, ``cp``, ``ep``, ``microbatch``, ``recompute``, ``zero``, ``sp``) may be
-    fixed. Raises :class:`PlanError` when no plan fits, naming the reasons.
+    fixed. ``scaling=True`` also searches the same run at 2^k times the accelerators and
+    sets the best estimate's ``max_useful_gpus`` (the most accelerators used within 10% of
+    the best per-accelerator throughput) and ``scaling`` (the ladder). Raises
+    :class:`PlanError` when no plan fits, naming the reasons.
     """
     _check_int("top_k", top_k, 1)
     fixed = _fixed_fields({**{k: v for k, v in fixed_plan_fields.items() if v is not None},
@@ -477,5 +573,10 @@ def search_training(model: Any, accelerator: Any, gpus: int, *, precision: str =
                    "step_time_s": float(br["step_time_s"][0]),
                    "memory_gb_per_gpu": float(br["memory_total_bytes"][0]) / 1e9,
                    "reason": "memory"}
+    if scaling:
+        kwargs = dict(precision=precision, global_batch=global_batch, seq_len=seq_len,
+                      tokens=tokens, catalog=ctx.cat)
+        useful, ladder = _scaling(model, accelerator, gpus, best, kwargs, fixed_plan_fields)
+        best = replace(best, max_useful_gpus=useful, scaling=ladder)
     return TrainingSearch(best=best, top=top, evaluated=int(p["tp"].size), valid=int(ok.size),
                           considered=considered, rejected=rejected, fastest_rejected=fastest)
