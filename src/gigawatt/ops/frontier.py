@@ -34,11 +34,9 @@ import math
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from ..errors import GigawattError, PlanError, ValidationError
-from ..perf.batch import batch_ceiling
+from ..errors import ValidationError
 from ..perf.llm import ModelSpec
-from ..perf.training import search_training
-from .time_to_train import compose_time_to_train
+from .runs import MIN_GPUS_LOG2, RunOption, RunSearch, pow2_unit
 
 TOKENS_PER_PARAM = 20.0
 ASPECT_RATIO = 128
@@ -48,7 +46,7 @@ FFN_MULT = 3.5
 VOCAB = 128_256
 SEQ_LEN = 8192
 #: smallest job searched (2^10 accelerators) and the default cap (2^24)
-MIN_GPUS_LOG2, DEFAULT_MAX_GPUS = 10, 2 ** 24
+DEFAULT_MAX_GPUS = 2 ** 24
 #: training compute searched, log10 FLOP
 LOG10_FLOP_RANGE = (23.0, 33.0)
 RULES = {
@@ -77,7 +75,7 @@ def dense_shape(params: float, *, seq_len: int = SEQ_LEN) -> ModelSpec:
 
     # non-embedding parameters ~ layers * (GQA attention ~2.25 d^2 + SwiGLU 3 d ffn)
     guess = (params / (ASPECT_RATIO ** 2 * (2.25 + 3 * FFN_MULT))) ** (1 / 3)
-    unit = _pow2_unit(max(1, int(guess)))
+    unit = pow2_unit(max(1, int(guess)))
     base = max(unit, int(round(guess / unit)) * unit)
     cands = [spec(base + k * unit) for k in (-1, 0, 1) if base + k * unit >= unit]
     return min(cands, key=lambda s: abs(math.log(s.params() / params)))
@@ -170,41 +168,7 @@ class FrontierResult:
         return df
 
 
-@dataclass
-class _Search:
-    accelerator: Any
-    days: float
-    max_gpus: int
-    recovery: str
-    tokens_per_param: float
-    max_batch_tokens: float | None
-    failure_multiplier: float
-    seed: int
-    catalog: Any
-    ettr_cache: dict[tuple[int, int], Any] = field(default_factory=dict)
-
-    def ettr(self, ideal_days: float, gpus: int, params: float):
-        key = (gpus, round(math.log2(max(params, 1.0)) * 4))
-        if key not in self.ettr_cache:
-            self.ettr_cache[key] = compose_time_to_train(
-                ideal_days, gpus, params=params, recovery=self.recovery,
-                failure_multiplier=self.failure_multiplier, accelerator=self.acc_id,
-                seed=self.seed, catalog=self.catalog).ettr
-        return self.ettr_cache[key]
-
-    @property
-    def acc_id(self) -> str:
-        return self.accelerator if isinstance(self.accelerator, str) else self.accelerator.id
-
-    def gpu_grid(self) -> list[int]:
-        top = int(math.floor(math.log2(self.max_gpus)))
-        grid = [2 ** k for k in range(MIN_GPUS_LOG2, top + 1)]
-        if not grid or grid[-1] != self.max_gpus:
-            grid.append(self.max_gpus)
-        return [g for g in grid if g <= self.max_gpus]
-
-
-def _binding(tried: list[dict], days: float, max_gpus: int) -> str:
+def _binding(tried: list[tuple[int, RunOption | None]], days: float, max_gpus: int) -> str:
     """What stops the job that comes closest (least wall-clock time) from growing or
     finishing, in this order:
 
@@ -216,62 +180,45 @@ def _binding(tried: list[dict], days: float, max_gpus: int) -> str:
     * ``communication`` / ``latency``: bigger jobs have plans but compute no faster (the
       pipeline bubble counts as latency, other non-compute terms as communication).
     """
-    valid = [t for t in tried if t["wall"] is not None]
+    valid = [o for _, o in tried if o is not None]
     if not valid:
         return "batch ceiling"
-    best = min(valid, key=lambda t: t["wall"])
-    bigger = [t for t in tried if t["gpus"] > best["gpus"]]
-    bigger_ok = [t for t in bigger if t["wall"] is not None]
-    if best["gpus"] >= max_gpus:
+    best = min(valid, key=lambda o: o.wall_days)
+    bigger_ok = [o for o in valid if o.gpus > best.gpus]
+    if best.gpus >= max_gpus:
         return "accelerators"
     if not bigger_ok:
         return "batch ceiling"
-    if best["ideal"] <= days or any(t["ideal"] < best["ideal"] for t in bigger_ok):
+    if best.ideal_days <= days or any(o.ideal_days < best.ideal_days for o in bigger_ok):
         return "failures"
-    bd = bigger_ok[0]["breakdown"]
+    bd = bigger_ok[0].breakdown_s
     comm = {k: v for k, v in bd.items() if k not in ("compute", "optimizer")}
     return "latency" if comm and max(comm, key=comm.get) == "bubble" else "communication"
 
 
-def _point(s: _Search, flop: float) -> FrontierPoint:
-    params = math.sqrt(flop / (6.0 * s.tokens_per_param))
+def _point(s: RunSearch, flop: float, days: float, max_gpus: int,
+           tokens_per_param: float) -> FrontierPoint:
+    params = math.sqrt(flop / (6.0 * tokens_per_param))
     spec = dense_shape(params)
     n = float(spec.params())
     tokens = flop / (6.0 * n)
-    ceiling = batch_ceiling(spec, tokens, s.max_batch_tokens).max_batch_tokens
-    global_batch = _round_batch(int(ceiling // spec.seq_len))
+    ceiling = s.ceiling(spec, tokens)
     shape = {"layers": spec.layers, "hidden": spec.hidden, "heads": spec.heads,
              "kv_heads": spec.kv_heads, "ffn_hidden": spec.ffn, "vocab": spec.vocab,
              "seq_len": spec.seq_len, "params": n}
-    tried: list[dict] = []
-    for g in s.gpu_grid():
-        try:
-            r = search_training(spec, s.accelerator, g, global_batch=global_batch,
-                                seq_len=spec.seq_len, tokens=tokens, top_k=1,
-                                catalog=s.catalog, max_batch_tokens=ceiling).best
-        except PlanError:
-            tried.append({"gpus": g, "wall": None})
-            continue
-        ideal = float(r.time_to_train_days)
-        ettr = s.ettr(ideal, g, n)
-        wall = ideal / ettr if ettr > 0 else math.inf
-        t = {"gpus": g, "wall": wall, "ideal": ideal, "ettr": ettr, "est": r,
-             "breakdown": r.breakdown_s}
-        tried.append(t)
-        if wall <= s.days:
-            return FrontierPoint(flop, n, tokens, shape, ceiling, True, g, r.plan, r.mfu,
-                                 ettr, ideal, wall, None)
-        valid = [x for x in tried if x["wall"] is not None]
-        if len(valid) >= 3 and valid[-1]["wall"] > valid[-2]["wall"] > valid[-3]["wall"]:
-            break  # more accelerators only slow it down from here
-    valid = [t for t in tried if t["wall"] is not None]
-    why = _binding(tried, s.days, s.max_gpus)
+    ladder = s.ladder(spec, tokens, max_gpus, within_days=days)
+    valid = [o for _, o in ladder if o is not None]
+    if valid and valid[-1].wall_days <= days:
+        o = valid[-1]
+        return FrontierPoint(flop, n, tokens, shape, ceiling, True, o.gpus, o.plan, o.mfu,
+                             o.ettr, o.ideal_days, o.wall_days, None)
+    why = _binding(ladder, days, max_gpus)
     if not valid:
         return FrontierPoint(flop, n, tokens, shape, ceiling, False, None, None, None, None,
                              None, None, why, "no valid parallel plan at any job size")
-    b = min(valid, key=lambda t: t["wall"])
-    return FrontierPoint(flop, n, tokens, shape, ceiling, False, b["gpus"], b["est"].plan,
-                         b["est"].mfu, b["ettr"], b["ideal"], b["wall"], why)
+    b = min(valid, key=lambda o: o.wall_days)
+    return FrontierPoint(flop, n, tokens, shape, ceiling, False, b.gpus, b.plan, b.mfu,
+                         b.ettr, b.ideal_days, b.wall_days, why)
 
 
 def frontier(accelerator: Any, days: float, *, max_gpus: int | None = None,
@@ -301,13 +248,13 @@ def frontier(accelerator: Any, days: float, *, max_gpus: int | None = None,
     if not (math.isfinite(fm) and fm >= 0):
         raise ValidationError(f"{failure_multiplier!r} is out of range; allowed: finite >= 0",
                               field="failure_multiplier")
-    s = _Search(accelerator, days, cap, recovery, tpp, mbt, fm, seed, catalog)
+    s = RunSearch(accelerator, recovery, fm, mbt, seed, catalog)
     lo_e, hi_e = LOG10_FLOP_RANGE
     points: list[FrontierPoint] = []
     e = lo_e
     lo = hi = None
     while e <= hi_e + 1e-9:
-        p = _point(s, 10.0 ** e)
+        p = _point(s, 10.0 ** e, days, cap, tpp)
         points.append(p)
         if p.feasible:
             lo = (e, p)
@@ -324,25 +271,13 @@ def frontier(accelerator: Any, days: float, *, max_gpus: int | None = None,
         a, b = lo, hi
         while b[0] - a[0] > 0.05:
             mid = (a[0] + b[0]) / 2
-            q = _point(s, 10.0 ** mid)
+            q = _point(s, 10.0 ** mid, days, cap, tpp)
             a, b = ((mid, q), b) if q.feasible else (a, (mid, q))
         lo, hi = a, b
     return FrontierResult(_acc_id(accelerator), days, cap, recovery, lo[1],
                           hi[1] if hi else None,
                           sorted(points, key=lambda p: p.training_flop) if sweep else [],
                           context=context or {})
-
-
-def _pow2_unit(n: int) -> int:
-    """The power of two about an eighth of ``n`` (so a multiple of it is within ~12%)."""
-    return 2 ** max(0, int(math.log2(max(n, 1))) - 3)
-
-
-def _round_batch(sequences: int) -> int:
-    """The batch below ``sequences`` that power-of-two data parallelism divides: a
-    multiple of the power of two an eighth of its size (at most 12.5% below)."""
-    n = max(1, sequences)
-    return n // _pow2_unit(n) * _pow2_unit(n)
 
 
 def _acc_id(acc: Any) -> str:
@@ -361,4 +296,4 @@ def _positive(name: str, value: Any, hi: float) -> float:
     return v
 
 
-__all__ = ["FrontierPoint", "FrontierResult", "dense_shape", "frontier", "GigawattError"]
+__all__ = ["FrontierPoint", "FrontierResult", "dense_shape", "frontier"]
