@@ -60,6 +60,19 @@ def cache_dir() -> Path:
     return Path(base) / "gigawatt"
 
 
+def with_placement(result: Any, sc: Any, cat: Any) -> Any:
+    """The plan with its time-to-train rows composed: each reference run placed on the
+    (site, accelerator type) group that trains it soonest, at that job size's rate and
+    simulated ETTR (:func:`gigawatt.ops.placement.place_training`, cached on disk)."""
+    from dataclasses import replace
+
+    from ..ops.placement import place_training
+    from .cache import JsonFolderCache
+
+    runs = place_training(result, sc, cat, cache=JsonFolderCache(cache_dir() / "runs"))
+    return replace(result, training=runs)
+
+
 @app.command("plan")
 def plan(
     scenario: Optional[str] = typer.Option(None, "--scenario", metavar="ID|PATH",
@@ -82,6 +95,7 @@ def plan(
     what limits it; writes a self-contained HTML report."""
     from ..catalog import load_catalog
     from ..plan import plan_scenario
+    from ..scenario import load_scenario
     from ..report.plan_report import plan_document, write_plan_report
 
     if not no_report and out.exists() and not out.is_dir():
@@ -95,8 +109,10 @@ def plan(
     for ref in refs:
         if progress_enabled() and not json:
             err_console().print(f"planning {ref} ...")
-        results.append(plan_scenario(ref, cat, cache_dir=cache_dir(), time_limit_s=time_limit_s,
-                                     exact=exact))
+        sc = load_scenario(ref, cat)
+        results.append(with_placement(plan_scenario(sc, cat, cache_dir=cache_dir(),
+                                                    time_limit_s=time_limit_s, exact=exact),
+                                      sc, cat))
     report = None if no_report else out / "index.html"
     doc = plan_document(results, None if report is None else str(report))
     if report is not None:

@@ -10,8 +10,13 @@ divides it: the largest batch the run may use, which lets the biggest job be fed
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
-from dataclasses import dataclass, field
+from collections.abc import MutableMapping
+from dataclasses import asdict, dataclass, field
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from ..errors import PlanError
@@ -62,9 +67,27 @@ def gpu_grid(max_gpus: int) -> list[int]:
     return grid
 
 
+@lru_cache(maxsize=1)
+def _source_digest() -> str:
+    """Hash of the performance model's and the operations simulator's sources and data."""
+    h = hashlib.sha256()
+    root = Path(__file__).resolve().parent.parent
+    for sub in ("perf", "ops"):
+        for path in sorted((root / sub).rglob("*")):
+            if path.is_file() and path.suffix in (".py", ".yaml", ".json"):
+                h.update(str(path.relative_to(root)).encode())
+                h.update(path.read_bytes())
+    return h.hexdigest()
+
+
 @dataclass
 class RunSearch:
-    """Evaluates runs of one accelerator type; caches ETTR per (job size, state size)."""
+    """Evaluates runs of one accelerator type; caches ETTR per (job size, state size).
+
+    ``cache`` (optional) is a mapping from a key string to a run's fields, kept between
+    processes by the caller (the CLI keeps it on disk); its keys hash everything a run
+    depends on, the performance model's and simulator's sources included.
+    """
 
     accelerator: Any
     recovery: str = "restart"
@@ -72,7 +95,9 @@ class RunSearch:
     max_batch_tokens: float | None = None
     seed: int = 0
     catalog: Any = None
+    cache: MutableMapping[str, Any] | None = None
     _ettr: dict[tuple[int, int], float] = field(default_factory=dict)
+    _options: dict[tuple, RunOption | None] = field(default_factory=dict)
 
     @property
     def accelerator_id(self) -> str:
@@ -94,6 +119,32 @@ class RunSearch:
     def option(self, spec: ModelSpec, tokens: float, gpus: int,
                precision: str = "bf16") -> RunOption | None:
         """The run on ``gpus`` accelerators (None: no valid plan at that size)."""
+        key = (spec, float(tokens), int(gpus), precision)
+        if key not in self._options:
+            self._options[key] = self._cached(spec, tokens, gpus, precision)
+        return self._options[key]
+
+    def _cached(self, spec: ModelSpec, tokens: float, gpus: int,
+                precision: str) -> RunOption | None:
+        if self.cache is None:
+            return self._option(spec, tokens, gpus, precision)
+        text = json.dumps([_source_digest(), asdict(spec), self.accelerator_id,
+                           float(tokens), int(gpus), precision, self.recovery,
+                           self.failure_multiplier, self.max_batch_tokens, self.seed],
+                          sort_keys=True, default=str)
+        key = hashlib.sha256(text.encode()).hexdigest()[:32]
+        hit = self.cache.get(key)
+        if isinstance(hit, dict):
+            try:
+                return RunOption(**hit["run"]) if hit.get("run") else None
+            except TypeError:
+                pass  # an entry of another layout: recompute
+        o = self._option(spec, tokens, gpus, precision)
+        self.cache[key] = {"run": asdict(o) if o else None}
+        return o
+
+    def _option(self, spec: ModelSpec, tokens: float, gpus: int,
+                precision: str) -> RunOption | None:
         ceiling = self.ceiling(spec, tokens)
         try:
             r = search_training(spec, self.accelerator, gpus, precision=precision,
@@ -128,7 +179,22 @@ class RunSearch:
 
     def fastest(self, spec: ModelSpec, tokens: float, max_gpus: int,
                 precision: str = "bf16") -> RunOption | None:
-        """The job size up to ``max_gpus`` that trains soonest (wall clock)."""
-        valid = [o for _, o in self.ladder(spec, tokens, max_gpus, precision=precision)
-                 if o is not None]
-        return min(valid, key=lambda o: o.wall_days) if valid else None
+        """The job size up to ``max_gpus`` that trains soonest (wall clock).
+
+        Searched from the largest size down, halving, until a valid size is slower than
+        the best one found: wall-clock time against job size falls while compute scales
+        and rises once failures or communication dominate, so the first rise after the
+        best ends the search (two sizes past the best are tried, for noise)."""
+        best: RunOption | None = None
+        worse = 0
+        for g in reversed(gpu_grid(max_gpus)):
+            o = self.option(spec, tokens, g, precision)
+            if o is None:
+                continue
+            if best is None or o.wall_days < best.wall_days:
+                best, worse = o, 0
+            else:
+                worse += 1
+                if worse >= 2:
+                    break
+        return best

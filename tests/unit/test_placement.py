@@ -1,0 +1,75 @@
+"""Placement of a plan's reference training runs: one site and accelerator type each, at
+the rate and simulated ETTR of its own job size."""
+
+from __future__ import annotations
+
+import math
+from types import SimpleNamespace
+
+import pandas as pd
+import pytest
+
+from gigawatt.ops.placement import place_training
+
+
+def _plan(groups: dict[tuple[str, str], int], year: int = 2027):
+    builds = pd.DataFrame([{"year": year, "site": s, "accelerator": a, "accelerators": n}
+                           for (s, a), n in groups.items()])
+    phases = pd.DataFrame({"end_year": [year]}, index=pd.Index(["p1"], name="phase"))
+    return SimpleNamespace(builds=builds, phases=phases)
+
+
+def _scenario(tokens: float, max_days: float = 120.0, model: str = "llama-3.1-70b"):
+    w = SimpleNamespace(id="run", model=model, tokens=tokens, deadline_year=2027,
+                        max_days=max_days, precision="bf16")
+    return SimpleNamespace(workloads=SimpleNamespace(training=[w]))
+
+
+def test_run_goes_to_the_site_that_trains_it_soonest(catalog):
+    plan = _plan({("small", "h100-sxm"): 4096, ("big", "h100-sxm"): 32768})
+    row = place_training(plan, _scenario(15e12), catalog).iloc[0]
+    assert row.placement == ["big"]
+    assert row.gpus <= 32768
+    assert 0 < row.ettr < 1
+    assert row.time_to_train_days == pytest.approx(row.ideal_days / row.ettr)
+    assert row.meets_max_days
+
+
+def test_fleet_is_not_one_job(catalog):
+    """Two sites of 16k do not train like one job of 32k: the run uses one of them."""
+    split = place_training(_plan({("a", "h100-sxm"): 16384, ("b", "h100-sxm"): 16384}),
+                           _scenario(15e12), catalog).iloc[0]
+    one = place_training(_plan({("a", "h100-sxm"): 32768}), _scenario(15e12),
+                         catalog).iloc[0]
+    assert split.gpus <= 16384
+    assert split.time_to_train_days > one.time_to_train_days
+
+
+def test_doubling_failures_lengthens_the_placed_run(catalog):
+    plan, sc = _plan({("a", "h100-sxm"): 65536}), _scenario(15e12)
+    base = place_training(plan, sc, catalog).iloc[0]
+    worse = place_training(plan, sc, catalog, failure_multiplier=2.0).iloc[0]
+    assert worse.time_to_train_days > base.time_to_train_days
+
+
+def test_a_run_too_large_for_every_site_is_reported_as_missing_its_limit(catalog):
+    row = place_training(_plan({("a", "h100-sxm"): 2048}), _scenario(1e15, max_days=30),
+                         catalog).iloc[0]
+    assert not row.meets_max_days
+    assert row.time_to_train_days > 30
+
+
+def test_no_group_can_run_it(catalog):
+    row = place_training(_plan({("a", "h100-sxm"): 512}), _scenario(15e12), catalog).iloc[0]
+    assert row.placement == [] and math.isinf(row.time_to_train_days)
+    assert not row.meets_max_days
+
+
+def test_plan_json_rows_are_composed(cli, tmp_path):
+    r = cli("plan", "--scenario", "korea-2023", "--no-report", "--json")
+    assert r.code == 0, r.stderr
+    rows = r.json()["time_to_train"]
+    assert rows
+    for row in rows:
+        assert row["placement"] and 0 < row["ettr"] < 1
+        assert row["time_to_train_days"] == pytest.approx(row["ideal_days"] / row["ettr"])
