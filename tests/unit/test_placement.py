@@ -73,3 +73,28 @@ def test_plan_json_rows_are_composed(cli, tmp_path):
     for row in rows:
         assert row["placement"] and 0 < row["ettr"] < 1
         assert row["time_to_train_days"] == pytest.approx(row["ideal_days"] / row["ettr"])
+
+
+def test_plan_frontier_per_phase_year(catalog):
+    from gigawatt.ops.frontier import plan_frontier
+
+    f = plan_frontier(_plan({("a", "h100-sxm"): 8192, ("b", "h100-sxm"): 32768}), 60,
+                      catalog=catalog)
+    (row,) = f["years"]
+    assert row["site"] == "b" and row["accelerators"] == 32768
+    assert row["gpus"] <= 32768 and row["wall_days"] <= 60
+    assert row["binding"] in ("accelerators", "failures", "batch ceiling", "communication",
+                              "latency")
+    assert f["sweep"] and all("utilisation" in p for p in f["sweep"])
+
+
+def test_plan_report_has_a_frontier_section(cli, tmp_path):
+    out = tmp_path / "rep"
+    r = cli("plan", "--scenario", "korea-2023", "--out", str(out))
+    assert r.code == 0, r.stderr
+    html = (out / "index.html").read_text()
+    assert 'id="frontier"' in html and "Largest run per year" in html
+    import json
+
+    doc = json.loads((out / "plan.json").read_text())
+    assert [y["year"] for y in doc["frontier"]["years"]]

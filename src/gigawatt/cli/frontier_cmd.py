@@ -133,9 +133,13 @@ def frontier(
     else:
         from ..catalog import load_catalog
         load_catalog().accelerator(accelerator)  # unknown ids: a clear error first
+    from .cache import JsonFolderCache
+    from .plan_cmd import cache_dir
+
     result = run(accelerator, days, max_gpus=max_gpus, recovery=recovery,
                  tokens_per_param=tokens_per_param, max_batch_tokens=max_batch_tokens,
-                 failure_multiplier=failure_scale, sweep=sweep, seed=seed, context=context)
+                 failure_multiplier=failure_scale, sweep=sweep, seed=seed, context=context,
+                 cache=JsonFolderCache(cache_dir() / "runs"))
     if plot is not None:
         from ..report.files import write_atomic
         from ..report.frontier import frontier_html

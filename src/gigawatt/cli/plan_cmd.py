@@ -69,8 +69,19 @@ def with_placement(result: Any, sc: Any, cat: Any) -> Any:
     from ..ops.placement import place_training
     from .cache import JsonFolderCache
 
-    runs = place_training(result, sc, cat, cache=JsonFolderCache(cache_dir() / "runs"))
-    return replace(result, training=runs)
+    from ..ops.frontier import plan_frontier
+
+    cache = JsonFolderCache(cache_dir() / "runs")
+    runs = place_training(result, sc, cat, cache=cache)
+    days = max([w.max_days for w in sc.workloads.training], default=120.0)
+    due = runs[runs.year >= runs.deadline_year].groupby("workload").head(1)
+    notes = list(result.notes) + [
+        f"{r.workload}: the fastest placement at the end of {r.year} "
+        f"({', '.join(r.placement) or 'no site can run it'}) takes "
+        f"{r.time_to_train_days:,.0f} days, more than its max_days {r.max_days:g}"
+        for r in due.itertuples() if not r.meets_max_days]
+    return replace(result, training=runs, notes=notes,
+                   frontier=plan_frontier(result, days, catalog=cat, cache=cache))
 
 
 @app.command("plan")

@@ -172,7 +172,8 @@ def _binding(tried: list[tuple[int, RunOption | None]], days: float, max_gpus: i
     """What stops the job that comes closest (least wall-clock time) from growing or
     finishing, in this order:
 
-    * ``accelerators``: it is already the largest job allowed;
+    * ``accelerators``: it is already the largest job allowed (or the next power of two
+      is above the cap and the cap itself has no valid split);
     * ``batch ceiling``: no bigger job has a valid plan (the batch cannot be split
       further among more data-parallel replicas, and TP/PP/CP are at their limits);
     * ``failures``: a bigger job computes faster but loses more to failures than it
@@ -187,8 +188,8 @@ def _binding(tried: list[tuple[int, RunOption | None]], days: float, max_gpus: i
     bigger_ok = [o for o in valid if o.gpus > best.gpus]
     if best.gpus >= max_gpus:
         return "accelerators"
-    if not bigger_ok:
-        return "batch ceiling"
+    if not bigger_ok:  # no bigger power of two fits under the cap, or none has a plan
+        return "accelerators" if 2 * best.gpus > max_gpus else "batch ceiling"
     if best.ideal_days <= days or any(o.ideal_days < best.ideal_days for o in bigger_ok):
         return "failures"
     bd = bigger_ok[0].breakdown_s
@@ -197,7 +198,7 @@ def _binding(tried: list[tuple[int, RunOption | None]], days: float, max_gpus: i
 
 
 def _point(s: RunSearch, flop: float, days: float, max_gpus: int,
-           tokens_per_param: float) -> FrontierPoint:
+           tokens_per_param: float, start_gpus: int = 0) -> FrontierPoint:
     params = math.sqrt(flop / (6.0 * tokens_per_param))
     spec = dense_shape(params)
     n = float(spec.params())
@@ -206,7 +207,7 @@ def _point(s: RunSearch, flop: float, days: float, max_gpus: int,
     shape = {"layers": spec.layers, "hidden": spec.hidden, "heads": spec.heads,
              "kv_heads": spec.kv_heads, "ffn_hidden": spec.ffn, "vocab": spec.vocab,
              "seq_len": spec.seq_len, "params": n}
-    ladder = s.ladder(spec, tokens, max_gpus, within_days=days)
+    ladder = s.ladder(spec, tokens, max_gpus, within_days=days, start_gpus=start_gpus)
     valid = [o for _, o in ladder if o is not None]
     if valid and valid[-1].wall_days <= days:
         o = valid[-1]
@@ -225,7 +226,8 @@ def frontier(accelerator: Any, days: float, *, max_gpus: int | None = None,
              recovery: str = "restart", tokens_per_param: float = TOKENS_PER_PARAM,
              max_batch_tokens: float | None = None, failure_multiplier: float = 1.0,
              sweep: bool = False, sweep_step: float = 0.5, seed: int = 0,
-             catalog: Any = None, context: dict[str, Any] | None = None) -> FrontierResult:
+             catalog: Any = None, context: dict[str, Any] | None = None,
+             cache: Any = None) -> FrontierResult:
     """The largest training compute (FLOP) that finishes within ``days`` on at most
     ``max_gpus`` accelerators of one type (default 2^24), with the model, plan, MFU and
     ETTR of that run and the limit that binds past it; with ``sweep``, every point of a
@@ -233,7 +235,8 @@ def frontier(accelerator: Any, days: float, *, max_gpus: int | None = None,
 
     Bisection on log10 FLOP to 0.05 decades between the largest feasible and the
     smallest infeasible grid point (utilisation falls with size, so feasibility is
-    monotone in C for a fixed cap).
+    monotone in C for a fixed cap); each run's job-size search starts at the size the
+    next smaller feasible run needed. ``cache``: see :class:`~.runs.RunSearch`.
     """
     days = _positive("days", days, 1e4)
     cap = int(_positive("max_gpus", DEFAULT_MAX_GPUS if max_gpus is None else max_gpus,
@@ -248,13 +251,13 @@ def frontier(accelerator: Any, days: float, *, max_gpus: int | None = None,
     if not (math.isfinite(fm) and fm >= 0):
         raise ValidationError(f"{failure_multiplier!r} is out of range; allowed: finite >= 0",
                               field="failure_multiplier")
-    s = RunSearch(accelerator, recovery, fm, mbt, seed, catalog)
+    s = RunSearch(accelerator, recovery, fm, mbt, seed, catalog, cache)
     lo_e, hi_e = LOG10_FLOP_RANGE
     points: list[FrontierPoint] = []
     e = lo_e
     lo = hi = None
     while e <= hi_e + 1e-9:
-        p = _point(s, 10.0 ** e, days, cap, tpp)
+        p = _point(s, 10.0 ** e, days, cap, tpp, lo[1].gpus if lo else 0)
         points.append(p)
         if p.feasible:
             lo = (e, p)
@@ -271,13 +274,50 @@ def frontier(accelerator: Any, days: float, *, max_gpus: int | None = None,
         a, b = lo, hi
         while b[0] - a[0] > 0.05:
             mid = (a[0] + b[0]) / 2
-            q = _point(s, 10.0 ** mid, days, cap, tpp)
+            q = _point(s, 10.0 ** mid, days, cap, tpp, a[1].gpus)
             a, b = ((mid, q), b) if q.feasible else (a, (mid, q))
         lo, hi = a, b
     return FrontierResult(_acc_id(accelerator), days, cap, recovery, lo[1],
                           hi[1] if hi else None,
                           sorted(points, key=lambda p: p.training_flop) if sweep else [],
                           context=context or {})
+
+
+def plan_frontier(result: Any, days: float, *, recovery: str = "restart", seed: int = 0,
+                  catalog: Any = None, cache: Any = None) -> dict[str, Any]:
+    """The largest run a planned build-out can train in ``days`` at each phase's end, at
+    the (site, accelerator type) group with most accelerators that year; the last
+    year's with its sweep (for the utilisation chart).
+
+    Returns a JSON-safe dict: ``days``, ``years`` (one row per phase end year: year, site,
+    accelerator, accelerators, max_training_flop, params, gpus, mfu, ettr, wall_days,
+    binding) and ``sweep`` (the last year's points).
+    """
+    b = result.builds
+    rows: list[dict[str, Any]] = []
+    sweep: list[dict[str, Any]] = []
+    years = sorted({int(p.end_year) for _, p in result.phases.iterrows()})
+    for i, year in enumerate(years):
+        g = (b[(b.year == year) & (b.accelerators > 0)]
+             .groupby(["site", "accelerator"]).accelerators.sum().sort_values())
+        if g.empty:
+            continue
+        (site, acc), n = g.index[-1], int(round(g.iloc[-1]))
+        last = i == len(years) - 1
+        row = {"year": year, "site": site, "accelerator": acc, "accelerators": n}
+        if n < 2 ** MIN_GPUS_LOG2:
+            rows.append({**row, "max_training_flop": None, "binding": "accelerators"})
+            continue
+        r = frontier(acc, days, max_gpus=n, recovery=recovery, sweep=last, seed=seed,
+                     catalog=catalog, cache=cache)
+        d = r.to_dict()
+        rows.append({**row, **{k: d[k] for k in ("max_training_flop", "params", "gpus",
+                                                 "mfu", "ettr", "utilisation",
+                                                 "wall_days", "binding")}})
+        if last:
+            sweep = d["sweep"]
+    return {"days": float(days), "recovery": recovery, "years": rows, "sweep": sweep,
+            "rules": dict(RULES)}
 
 
 def _acc_id(acc: Any) -> str:
@@ -296,4 +336,4 @@ def _positive(name: str, value: Any, hi: float) -> float:
     return v
 
 
-__all__ = ["FrontierPoint", "FrontierResult", "dense_shape", "frontier"]
+__all__ = ["FrontierPoint", "FrontierResult", "dense_shape", "frontier", "plan_frontier"]

@@ -159,13 +159,14 @@ class RunSearch:
                          ideal / ettr if ettr > 0 else math.inf, dict(r.breakdown_s))
 
     def ladder(self, spec: ModelSpec, tokens: float, max_gpus: int, *,
-               within_days: float | None = None, precision: str = "bf16"
-               ) -> list[tuple[int, RunOption | None]]:
-        """Runs at growing job sizes up to ``max_gpus``: stops at the first that finishes
-        within ``within_days`` (if given), or once three valid sizes in a row got slower."""
+               within_days: float | None = None, precision: str = "bf16",
+               start_gpus: int = 0) -> list[tuple[int, RunOption | None]]:
+        """Runs at growing job sizes from ``start_gpus`` up to ``max_gpus``: stops at the
+        first that finishes within ``within_days`` (if given), or once three valid sizes
+        in a row got slower."""
         out: list[tuple[int, RunOption | None]] = []
         walls: list[float] = []
-        for g in gpu_grid(max_gpus):
+        for g in (g for g in gpu_grid(max_gpus) if g >= start_gpus):
             o = self.option(spec, tokens, g, precision)
             out.append((g, o))
             if o is None:
