@@ -53,6 +53,13 @@ def main() -> None:
     search_training(GPT_1T, "a100-80gb", 3072)           # warm caches
     res = search_training(GPT_1T, "a100-80gb", 3072)
     t_search = best_of(lambda: search_training(GPT_1T, "a100-80gb", 3072))
+    big_n = 1048576
+    search_training("llama-3.1-405b", "h100-sxm", big_n, seq_len=8192)
+    res_big = search_training("llama-3.1-405b", "h100-sxm", big_n, seq_len=8192)
+    t_big = best_of(lambda: search_training("llama-3.1-405b", "h100-sxm", big_n,
+                                            seq_len=8192), 3)
+    t_scaling = best_of(lambda: search_training("llama-3.1-405b", "h100-sxm", big_n,
+                                                seq_len=8192, scaling=True), 1)
     cmd = [sys.executable, "-m", "gigawatt", "train", "--model", "gpt3-175b",
            "--accelerator", "h100-sxm", "--gpus", "3072", "--json"]
     t_cli = best_of(lambda: subprocess.run(cmd, check=True, capture_output=True, cwd=ROOT), 3)
@@ -66,6 +73,10 @@ def main() -> None:
     print(f"| full search, 1T GPT on 3,072 A100: {res.considered:,} combinations, "
           f"{res.evaluated:,} evaluated, {res.valid:,} fit | {t_search * 1e3:.0f} ms = "
           f"{res.evaluated / t_search / 1e6:.2f} M evaluated plans/s |")
+    print(f"| full search, Llama 3.1 405B on 1,048,576 H100 (seq 8,192): "
+          f"{res_big.evaluated:,} evaluated, {res_big.valid:,} fit | {t_big * 1e3:.0f} ms = "
+          f"{res_big.evaluated / t_big / 1e6:.2f} M evaluated plans/s |")
+    print(f"| the same with `max_useful_gpus` (searches at N x 2^k) | {t_scaling:.2f} s |")
     print(f"| `gigawatt train --model gpt3-175b --accelerator h100-sxm --gpus 3072 --json` "
           f"(whole process) | {t_cli:.2f} s |")
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from .catalog import Catalog
 from .errors import ValidationError
+from .fabric import fabric_spec, size_fabric
 
 HOURS_PER_YEAR = 8760.0
 DEFAULT_FACILITY = "ai-hall"
@@ -39,6 +40,7 @@ class Deployment:
     opex_usd_per_year: dict[str, float]
     site: str | None = None
     sources: dict[str, Any] = field(default_factory=dict)
+    network: dict[str, Any] = field(default_factory=dict)
 
     @property
     def capex_total_usd(self) -> float:
@@ -100,7 +102,14 @@ def size_deployment(catalog: Catalog, accelerator: str, count: int, site: str | 
     it_mw = count * unit["it_power_w"] / 1e6
     fac_mw = it_mw * pue
     hardware = count * unit["hardware_usd"]
-    network = count * unit["network_usd"]
+    spec = fabric_spec(catalog, acc)
+    if spec is not None:      # the bill of materials of the fabric this count needs
+        topo = size_fabric(spec, count).to_dict()
+        network = topo["capex_usd"]["total"]
+    else:
+        topo = {"fabric": system.fabric, "basis": "per-port cost (the fabric names no "
+                "switch)", "capex_usd": {"total": count * unit["network_usd"]}}
+        network = count * unit["network_usd"]
     hall = it_mw * fac.capex_usd_per_mw
     capex = {"accelerators_and_systems": hardware, "network": network, "data_hall": hall}
     capex["total"] = sum(capex.values())
@@ -122,4 +131,4 @@ def size_deployment(catalog: Catalog, accelerator: str, count: int, site: str | 
         it_power_mw=it_mw, facility_power_mw=fac_mw, pue=pue,
         floor_m2=racks * system.floor_m2_per_rack, land_m2=it_mw * fac.land_m2_per_mw,
         capex_usd=capex, energy_mwh_per_year=energy, electricity_usd_per_mwh=price,
-        opex_usd_per_year=opex, site=site, sources=sources)
+        opex_usd_per_year=opex, site=site, sources=sources, network=topo)

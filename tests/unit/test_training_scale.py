@@ -92,3 +92,86 @@ def test_bucket_size_sets_fsdp_buffer_memory():
     big = estimate_training(L405, "h100-sxm", 1024, bucket_mb=2000, **kw)
     assert big.memory_breakdown_gb["buffers"] > 5 * small.memory_breakdown_gb["buffers"]
     assert small.breakdown_s["dp_comm"] > big.breakdown_s["dp_comm"]   # more latencies
+
+
+# ----------------------------------------------------------------------------- fabric
+
+def test_fabric_grows_tiers_and_cost_per_gpu_with_size(catalog):
+    from gigawatt.fabric import fabric_spec, size_fabric
+
+    spec = fabric_spec(catalog, "h100-sxm")
+    small, big = size_fabric(spec, 16384), size_fabric(spec, 1048576)
+    assert (small.tiers, big.tiers) == (2, 4)
+    assert big.capex_usd["total"] / 1048576 > small.capex_usd["total"] / 16384
+    assert big.max_latency_us > small.max_latency_us
+    assert spec.hops(1) == 0 and spec.hops(32) == 1 and spec.hops(33) == 3
+
+
+def test_size_network_capex_comes_from_the_bill_of_materials(catalog):
+    from gigawatt.plan.sizing import size
+
+    doc = size(catalog, "h100-sxm", 131072).to_dict()
+    assert doc["capex_usd"]["network"] == doc["network"]["capex_usd"]["total"]
+    assert doc["network"]["tiers"] == 3 and doc["network"]["switches"] == 10240
+
+
+def test_train_json_has_network_block(sweep):
+    net = sweep[1048576].network
+    assert net["tiers"] == 4 and net["switches"] > 0 and net["capex_usd"]["total"] > 0
+
+
+# ----------------------------------------------------------------------------- sites
+
+SITE = dict(seq_len=8192, top_k=1, sites=2, wan_latency_ms=10)
+
+
+def test_slow_wan_costs_throughput_and_shows_in_breakdown():
+    one = search_training(L405, "h100-sxm", 32768, seq_len=8192, top_k=1).best
+    slow = search_training(L405, "h100-sxm", 32768, wan_tbps=0.4, wan_mode="dp",
+                           **SITE).best
+    assert slow.tokens_per_s < one.tokens_per_s
+    assert slow.breakdown_s["wan_comm"] > 0
+    assert slow.plan["dp"] % 2 == 0 and slow.plan["sites"]["layout"] == "dp"
+
+
+def test_pipeline_across_sites_splits_stages():
+    est = search_training(L405, "h100-sxm", 32768, wan_tbps=0.4, wan_mode="pp",
+                          **SITE).best
+    assert est.plan["pp"] % 2 == 0 and est.plan["sites"]["layout"] == "pp"
+    assert est.breakdown_s["wan_comm"] >= 2 * 10e-3      # fill and drain latency
+
+
+def test_diloco_is_labelled_and_cheaper_than_synchronous_dp():
+    kw = dict(wan_tbps=0.4, tp=8, pp=16, cp=1, **SITE)
+    sync = search_training(L405, "h100-sxm", 32768, wan_mode="dp", **kw).best
+    lowc = search_training(L405, "h100-sxm", 32768, wan_mode="diloco", outer_steps=100,
+                           **kw).best
+    assert lowc.breakdown_s["wan_comm"] < sync.breakdown_s["wan_comm"]
+    assert "DiLoCo" in lowc.plan["sites"]["convergence_assumption"]
+    assert "convergence_assumption" not in sync.plan["sites"]
+
+
+@pytest.mark.parametrize("bad", [dict(wan_tbps=None), dict(wan_tbps=-1),
+                                 dict(wan_tbps=1, wan_mode="async")])
+def test_bad_site_options_are_refused(bad):
+    from gigawatt.errors import ValidationError
+
+    kw = {**SITE, "wan_tbps": 1, **bad}
+    with pytest.raises(ValidationError):
+        search_training(L405, "h100-sxm", 16384, **kw)
+
+
+def test_cli_sites_json(tmp_path):
+    from typer.testing import CliRunner
+
+    from gigawatt.cli import app
+
+    r = CliRunner().invoke(app, ["train", "--model", L405, "--accelerator", "h100-sxm",
+                                 "--gpus", "16384", "--seq-len", "8192", "--sites", "2",
+                                 "--wan-tbps", "1", "--wan-latency-ms", "5", "--json"])
+    assert r.exit_code == 0, r.output
+    import json
+
+    d = json.loads(r.stdout)
+    assert d["plan"]["sites"]["sites"] == 2 and "wan_comm" in d["breakdown_s"]
+    assert d["network"]["tiers"] >= 2 and d["max_useful_gpus"] >= 1

@@ -15,7 +15,7 @@ from ..yamlio import YamlDoc, read_yaml
 from .base import Source, SourcedRow
 from .schema import (
     LLM, Accelerator, Cooling, Demand, ElectricityPrice, Fabric, Facility, HbmSupplier,
-    PowerSource, Site, System,
+    PowerSource, Site, Switch, System,
 )
 
 DATA_DIR = Path(__file__).parent / "data"
@@ -25,6 +25,7 @@ TABLES: dict[str, type[SourcedRow]] = {
     "accelerators": Accelerator,
     "systems": System,
     "fabrics": Fabric,
+    "switches": Switch,
     "coolings": Cooling,
     "facilities": Facility,
     "power_sources": PowerSource,
@@ -36,6 +37,7 @@ TABLES: dict[str, type[SourcedRow]] = {
 }
 #: singular names used in messages and on the command line.
 KIND = {"accelerators": "accelerator", "systems": "system", "fabrics": "fabric",
+        "switches": "switch",
         "coolings": "cooling", "facilities": "facility", "power_sources": "power source",
         "electricity_prices": "electricity region", "hbm_suppliers": "HBM supplier",
         "sites": "site", "models": "model", "demands": "demand"}
@@ -124,6 +126,9 @@ def _check_refs(cat: Catalog) -> None:
         refs.append(("systems", s.id, "accelerator", ["accelerators", s.accelerator]))
         refs.append(("systems", s.id, "fabric", ["fabrics", s.fabric]))
         refs.append(("systems", s.id, "cooling", ["coolings", s.cooling]))
+    for f in cat.tables["fabrics"].values():
+        if f.switch is not None:
+            refs.append(("fabrics", f.id, "switch", ["switches", f.switch]))
     for s in cat.tables["sites"].values():
         refs.append(("sites", s.id, "region", ["electricity_prices", s.region]))
         refs.append(("sites", s.id, "cooling", ["coolings", s.cooling]))

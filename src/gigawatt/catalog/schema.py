@@ -80,7 +80,31 @@ class Fabric(SourcedRow):
     port_gbit_per_s: float = Field(gt=0, description="Bandwidth of one endpoint port, Gbit/s.")
     latency_us: float = Field(gt=0, description="End-to-end small-message latency, µs.")
     cost_usd_per_port: float = Field(gt=0, description="Cost per endpoint port including "
-                                     "its share of switches, optics and cables, USD.")
+                                     "its share of switches, optics and cables, USD (used "
+                                     "where the fabric names no switch).")
+    switch: str | None = Field(None, description="Id of the switch its Clos tiers are built "
+                               "from (None: priced per port, no topology).")
+    link_usd: float | None = Field(None, gt=0, description="One link: two transceivers "
+                                   "and the fibre or cable between them, USD.")
+    transceiver_power_w: float | None = Field(None, gt=0, description="Power of one "
+                                              "transceiver end, W.")
+    rail_optimised: bool | None = Field(None, description="One rail (fat tree) per "
+                                        "accelerator position of a system, as NVIDIA's DGX "
+                                        "SuperPOD designs (None: yes).")
+    oversubscription: float | None = Field(None, ge=1.0, le=8.0, description="Leaf "
+                                           "down:up port ratio (None: 1, full bisection).")
+    in_network_reduction: bool | None = Field(None, description="Switches reduce in the "
+                                              "network (SHARP) (None: no).")
+
+
+class Switch(SourcedRow):
+    """A network switch the fabric tiers are built from."""
+
+    radix: int = Field(ge=4, le=1024, description="Ports at the fabric's port speed.")
+    port_gbit_per_s: float = Field(gt=0, description="Bandwidth of one port, Gbit/s.")
+    latency_ns: float = Field(gt=0, description="Port-to-port latency of one hop, ns.")
+    price_usd: float = Field(gt=0, description="Price of one switch, USD.")
+    power_w: float = Field(gt=0, description="Power of one switch without optics, W.")
 
 
 class Cooling(SourcedRow):

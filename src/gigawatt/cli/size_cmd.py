@@ -44,5 +44,21 @@ def size(
         ["floor_m2", doc["floor_m2"]], ["land_m2", doc["land_m2"]],
         ["energy_mwh_per_year", doc["energy_mwh_per_year"]]]))
     out.print(table("capex_usd", ["part", "USD"], [[k, v] for k, v in doc["capex_usd"].items()]))
+    net = doc["network"]
+    if net.get("tiers"):
+        out.print(table(f"network: {net['basis']['topology']} of {net['switch']}",
+                        ["", "value"], [
+                            ["tiers", net["tiers"]],
+                            ["switches per tier", ", ".join(f"{x:,}" for x in
+                                                            net["switches_per_tier"])],
+                            ["switches", net["switches"]],
+                            ["transceivers", net["transceivers"]],
+                            ["cables", net["cables"]],
+                            ["capex_usd switches", net["capex_usd"]["switches"]],
+                            ["capex_usd optics and cables",
+                             net["capex_usd"]["optics_and_cables"]],
+                            ["power_mw (in the IT power)", net["power_mw"]],
+                            ["max_hops / latency_us", f"{net['max_hops']} / "
+                             f"{net['max_latency_us']:.2f}"]]))
     out.print(table("opex_usd_per_year", ["part", "USD"],
                     [[k, v] for k, v in doc["opex_usd_per_year"].items()]))

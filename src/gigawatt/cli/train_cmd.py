@@ -52,6 +52,10 @@ def _print(search: Any, composed: dict[str, Any] | None) -> None:
             ["tflops_per_gpu (model)", best.tflops_per_gpu],
             ["hw_tflops_per_gpu (with recompute)", best.hw_tflops_per_gpu], ["mfu", best.mfu],
             ["memory_gb_per_gpu", f"{best.memory_gb_per_gpu:.1f} of {best.memory_limit_gb:g}"]]
+    if "sites" in p:
+        st = p["sites"]
+        rows.append(["sites", f"{st['sites']} over {st['wan_tbps']:g} Tbit/s, "
+                     f"{st['wan_latency_ms']:g} ms: {st['layout']} across the link"])
     if best.max_useful_gpus is not None:
         rows.append(["max_useful_gpus", best.max_useful_gpus])
     if composed is not None:
@@ -66,6 +70,12 @@ def _print(search: Any, composed: dict[str, Any] | None) -> None:
     total = best.step_time_s
     out.print(table("where the step time goes", ["component", "time_s", "share"],
                     [[k, v, f"{v / total:.1%}"] for k, v in best.breakdown_s.items() if v > 0]))
+    net = best.network
+    if net.get("tiers"):
+        out.print(f"network: {net['basis']['topology']} of {net['switch']}: "
+                  f"{net['switches']:,} switches, {net['transceivers']:,} transceivers, "
+                  f"{fmt(net['capex_usd']['total'])} USD, {net['power_mw']:.3g} MW, up to "
+                  f"{net['max_hops']} switch hops")
     out.print(table("memory per accelerator", ["part", "GB"],
                     [[k, v] for k, v in best.memory_breakdown_gb.items() if v > 0]))
     out.print(table(f"top {len(search.top)} plans", ["tp", "pp", "dp", "vp", "cp", "ep", "mb",
@@ -81,6 +91,8 @@ def _print(search: Any, composed: dict[str, Any] | None) -> None:
         f = search.fastest_rejected
         out.print(f"fastest rejected plan needs {f['memory_gb_per_gpu']:.1f} GB "
                   f"({f['step_time_s']:.3g} s/step): {f['reason']}")
+    if p.get("sites", {}).get("convergence_assumption"):
+        out.print(f"[yellow]assumption:[/yellow] {p['sites']['convergence_assumption']}")
     if not cal["calibrated"]:
         out.print(f"[yellow]note:[/yellow] {cal['basis']}")
 
@@ -118,6 +130,17 @@ def train(
     sp: Optional[bool] = typer.Option(None, "--sp/--no-sp", help="Sequence parallelism "
                                       "(default: with tp > 1)."),
     attention: str = typer.Option("flash", "--attention", help="flash|unfused"),
+    sites: Optional[int] = typer.Option(None, "--sites", help="Sites (or halls) the job "
+                                        "spans, joined by a WAN."),
+    wan_tbps: Optional[float] = typer.Option(None, "--wan-tbps", help="WAN bandwidth per "
+                                             "site, Tbit/s, one direction."),
+    wan_latency_ms: Optional[float] = typer.Option(None, "--wan-latency-ms", help="WAN "
+                                                   "one-way latency, ms."),
+    wan_mode: str = typer.Option("auto", "--wan-mode", help="auto|dp|pp|diloco (diloco: "
+                                 "outer sync every --outer-steps; assumes DiLoCo's "
+                                 "convergence)."),
+    outer_steps: int = typer.Option(500, "--outer-steps", help="DiLoCo inner steps per "
+                                    "outer synchronisation."),
     precision: str = typer.Option("bf16", "--precision", help="bf16|fp8"),
     tokens: Optional[float] = typer.Option(None, "--tokens", help="Training tokens (adds "
                                            "days, energy, cost)."),
@@ -146,6 +169,8 @@ def train(
         max_batch_tokens=max_batch_tokens, zero_group=zero_group, bucket_mb=bucket_mb,
         prefetch=prefetch, overlap_dp=overlap_dp, sp=sp, attention=attention,
         **({"dp_flat_ring": True} if dp_flat_ring else {}),
+        **({"sites": sites, "wan_tbps": wan_tbps, "wan_latency_ms": wan_latency_ms,
+            "wan_mode": wan_mode, "outer_steps": outer_steps} if sites else {}),
         **({"tp_cross_domain": True} if tp_cross_domain else {}))
     composed = None
     if tokens is not None:

@@ -20,6 +20,9 @@ CANDIDATES: dict[str, tuple[int, ...]] = {
     "recompute": (0, 1, 2),
     "zero": (0, 1, 2, 3),
 }
+#: ZeRO code of the HSDP variant of stage 3 (shard group = the DP ranks of one scale-up
+#: domain, replicated across domains) in the enumeration grid
+HSDP_CODE = 4
 #: fractions of each stage's layers fully recomputed (Megatron --recompute-num-layers)
 RECOMPUTE_FRACTIONS = (0.25, 0.5, 0.75, 1.0)
 #: tokens per global batch per accelerator when the batch is not given
@@ -99,61 +102,64 @@ def enumerate_plans(spec: ModelSpec, gpus: int, domain: int, fixed: dict[str, An
     rest = len(c["microbatch"]) * len(pairs) * len(c["zero"])
     rejected = {"divisibility": int((~ok).sum()) * rest, "bubble": 0, "batch": 0,
                 "batch_ceiling": 0}
-    shape = {k: v[ok] for k, v in {**shape, "dp": dp}.items()}
-    tail = _grid({"i": list(range(len(shape["tp"]))), "mb": c["microbatch"],
-                  "pair": list(range(len(pairs))), "zero": c["zero"]})
-    p = {k: v[tail["i"]] for k, v in shape.items()}
-    rc_rf = np.asarray(pairs, dtype=float)[tail["pair"]]
-    p.update(mb=tail["mb"], rc=rc_rf[:, 0].astype(np.int64), rf=rc_rf[:, 1],
-             zero=tail["zero"])
     considered = int(ok.size) * rest
+    shape = {k: v[ok] for k, v in {**shape, "dp": dp}.items()}
+    given_zg = fixed.get("zero_group")
+    # ZeRO code HSDP_CODE: stage 3 sharded within one scale-up domain (HSDP variant)
+    zcodes = list(c["zero"]) + ([HSDP_CODE] if 3 in c["zero"] and given_zg is None else [])
+    tail = _grid({"i": list(range(len(shape["tp"]))), "mb": c["microbatch"],
+                  "pair": list(range(len(pairs))), "zero": zcodes})
+    ti, mb = tail["i"], tail["mb"]
+    dp_t, pp_t, vp_t = shape["dp"][ti], shape["pp"][ti], shape["vp"][ti]
+    local = np.minimum(np.maximum(domain // (shape["tp"] * shape["cp"]), 1), shape["dp"])[ti]
+    hsdp = tail["zero"] == HSDP_CODE
+    exists = ~hsdp | ((local > 1) & (local < dp_t) & (dp_t % np.maximum(local, 1) == 0))
+    considered += int((hsdp & exists).sum())
+    gb, good = _global_batch(spec, gpus, fixed, dp_t * mb, mb, exists, rejected)
+    m = gb // (dp_t * mb)
+    bubble = good & ~((m >= pp_t) & ((vp_t == 1) | (m % pp_t == 0)))
+    rejected["bubble"] += int(bubble.sum())
+    good &= ~bubble
+    zg = np.where(hsdp, local, dp_t)
+    if given_zg is not None:
+        zg = np.full(zg.shape, int(given_zg))
+        bad = good & ~((dp_t % given_zg == 0) & (given_zg <= dp_t))
+        rejected["divisibility"] += int(bad.sum())
+        good &= ~bad
+    idx = np.flatnonzero(good)
+    rows = ti[idx]
+    p = {k: v[rows] for k, v in shape.items()}
+    rc_rf = np.asarray(pairs, dtype=float)[tail["pair"][idx]]
+    p.update(mb=mb[idx], rc=rc_rf[:, 0].astype(np.int64), rf=rc_rf[:, 1],
+             zero=np.minimum(tail["zero"][idx], 3), gb=gb[idx], zg=zg[idx])
+    p["sp"] = p["tp"] > 1 if fixed.get("sp") is None else np.full(p["tp"].shape, bool(
+        fixed["sp"]))
+    return p, rejected, considered
+
+
+def _global_batch(spec: ModelSpec, gpus: int, fixed: dict[str, Any], per_step: np.ndarray,
+                  mb: np.ndarray, exists: np.ndarray, rejected: dict[str, int],
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """Each plan's global batch (sequences) and which plans keep a valid one: a given
+    batch must divide by dp x micro-batch; the default (~2,048 tokens per accelerator,
+    capped by the batch ceiling ``_max_gb``) is rounded to a multiple of it."""
     gb_fixed = fixed.get("global_batch")
     max_gb = fixed.get("_max_gb")
-    per_step = p["dp"] * p["mb"]
     if gb_fixed:
-        p["gb"] = np.full_like(per_step, gb_fixed)
-        good = gb_fixed % per_step == 0
-        rejected["divisibility"] += int((~good).sum())
+        gb = np.full_like(per_step, gb_fixed)
+        bad = exists & (gb_fixed % per_step != 0)
+        rejected["divisibility"] += int(bad.sum())
     else:
         target = default_global_batch(spec, gpus, max_gb)
         steps = np.maximum(np.rint(target / per_step), 1)
         if max_gb is not None:   # round down where rounding to the nearest would exceed it
             steps = np.maximum(np.minimum(steps, max_gb // per_step), 1)
-        p["gb"] = per_step * steps.astype(np.int64)
-        good = (per_step <= 2 * target) | (p["mb"] == 1)   # at least 1 sequence per rank
-        rejected["batch"] += int((~good).sum())
+        gb = per_step * steps.astype(np.int64)
+        bad = exists & ~((per_step <= 2 * target) | (mb == 1))   # >= 1 sequence per rank
+        rejected["batch"] += int(bad.sum())
+    good = exists & ~bad
     if max_gb is not None:       # the ceiling binds every plan: one sequence per DP rank
-        within = p["gb"] <= max_gb
-        rejected["batch_ceiling"] += int((good & ~within).sum())
-        good &= within
-    p = {k: v[good] for k, v in p.items()}
-    m = p["gb"] // (p["dp"] * p["mb"])
-    good = m >= p["pp"]
-    good &= (p["vp"] == 1) | (m % p["pp"] == 0)
-    rejected["bubble"] += int((~good).sum())
-    p = {k: v[good] for k, v in p.items()}
-    p["sp"] = p["tp"] > 1 if fixed.get("sp") is None else np.full(p["tp"].shape, bool(
-        fixed["sp"]))
-    n = p["tp"].size
-    p = _shard_groups(p, domain, fixed.get("zero_group"), rejected)
-    considered += max(p["tp"].size - n, 0)      # the HSDP variants added
-    return p, rejected, considered
-
-
-def _shard_groups(p: dict[str, np.ndarray], domain: int, given: int | None,
-                  rejected: dict[str, int]) -> dict[str, np.ndarray]:
-    """The ZeRO shard-group size ``zg`` of each plan: the whole DP group, and for ZeRO-3
-    also HSDP with the shard group inside one scale-up domain (replicated across
-    domains) when that is smaller; a given ``zero_group`` must divide ``dp``."""
-    if given is not None:
-        p["zg"] = np.full(p["dp"].shape, int(given))
-        good = (p["dp"] % given == 0) & (given <= p["dp"])
-        rejected["divisibility"] += int((~good).sum())
-        return {k: v[good] for k, v in p.items()}
-    p["zg"] = p["dp"].copy()
-    local = np.minimum(np.maximum(domain // (p["tp"] * p["cp"]), 1), p["dp"])
-    extra = np.flatnonzero((p["zero"] >= 3) & (local > 1) & (local < p["dp"])
-                           & (p["dp"] % local == 0))
-    hsdp = {k: v[extra] for k, v in p.items()}
-    hsdp["zg"] = local[extra]
-    return {k: np.concatenate([p[k], hsdp[k]]) for k in p}
+        over = good & (gb > max_gb)
+        rejected["batch_ceiling"] += int(over.sum())
+        good &= ~over
+    return gb, good

@@ -15,12 +15,14 @@ here loops over plans.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 from . import collectives as col
 from . import memory as mem
 from .sharded import ShardingOptions, dp_comm_s, fsdp_buffer_bytes
+from .sites import SiteLink, wan_s
 from .gemm import FamilyEfficiency, gemm_efficiency, gemm_time_s
 from .llm import ModelSpec
 
@@ -44,6 +46,7 @@ class Hardware:
     scaleout_latency_s: float
     eff: FamilyEfficiency
     fp8: bool = False
+    fabric: Any = None          # gigawatt.fabric.FabricSpec, or None (no topology)
 
 
 def _bw(ranks_span: np.ndarray, hw: Hardware) -> tuple[np.ndarray, np.ndarray]:
@@ -217,7 +220,8 @@ def _per_layer_unique(spec: ModelSpec, hw: Hardware, p: dict, unfused: bool,
 
 def evaluate(spec: ModelSpec, hw: Hardware, p: dict, *, unfused_attn: bool = False,
              overlap_dp: bool = True, overlap_ep: bool = True,
-             sharding: ShardingOptions | None = None) -> dict[str, np.ndarray]:
+             sharding: ShardingOptions | None = None,
+             link: SiteLink | None = None) -> dict[str, np.ndarray]:
     """Step time, its breakdown and memory for arrays of plans.
 
     Parameters
@@ -239,6 +243,9 @@ def evaluate(spec: ModelSpec, hw: Hardware, p: dict, *, unfused_attn: bool = Fal
         Bucket size, prefetch depth and compute slowdown of data-parallel communication
         (:mod:`.sharded`); its ``overlap`` is set from ``overlap_dp``. ``p`` may carry
         ``zg``, the ZeRO shard-group size (HSDP when below ``dp``; default ``dp``).
+    link : SiteLink, optional
+        The job spread over sites joined by a WAN (:mod:`.sites`): adds ``wan_comm`` to
+        the breakdown, ``wan_layout`` (0 DP, 1 PP across the link) and ``site_ok``.
     """
     from dataclasses import replace
 
@@ -262,7 +269,7 @@ def evaluate(spec: ModelSpec, hw: Hardware, p: dict, *, unfused_attn: bool = Fal
     # windows DP communication can hide under: a micro-batch's forward (weights gathered)
     # and its backward including recomputation (gradients reduced)
     fwd_mb = layers * lay["fwd"] + lay["logits"] / 3
-    dp_s = dp_comm_s(hw, p, params, layers, fwd_mb, per_mb["compute"] - fwd_mb, opt)
+    dp_s = dp_comm_s(hw, spec, p, fwd_mb, per_mb["compute"] - fwd_mb, opt)
     local = params["dense"] + params["expert"]
     opt_s = ADAM_BYTES_PER_PARAM * local / np.where(p["zero"] >= 1, p["zg"], 1) \
         / (hw.hbm_bytes_per_s * hw.eff.mem_eff)
@@ -270,12 +277,19 @@ def evaluate(spec: ModelSpec, hw: Hardware, p: dict, *, unfused_attn: bool = Fal
     breakdown["bubble"] = (pp - 1) / vp * t_mb
     breakdown["dp_comm"] = dp_s
     breakdown["optimizer"] = opt_s
+    wan = None
+    if link is not None and link.sites > 1:
+        wan, layout = wan_s(link, spec, p, per_mb["compute"] - fwd_mb, m * t_mb)
+        breakdown["wan_comm"] = np.where(np.isfinite(wan), wan, 0.0)
     step = sum(breakdown.values())
     states = mem.state_bytes(params, p["zg"], p["ep"], p["zero"])
     acts = mem.pipeline_activation_bytes(spec, lay["stored"], lay["working"], T, tp, pp, vp, m)
     gathered = fsdp_buffer_bytes(params, layers, p["zero"], opt)
     memory = {**states, "activations": acts, "buffers": gathered}
     total = sum(memory.values())
-    return {"step_time_s": step, "breakdown_s": breakdown, "memory_bytes": memory,
-            "memory_total_bytes": total, "t_microbatch_s": t_mb,
-            "fits": total <= hw.hbm_bytes * (1 - mem.RESERVE_FRACTION)}
+    out = {"step_time_s": step, "breakdown_s": breakdown, "memory_bytes": memory,
+           "memory_total_bytes": total, "t_microbatch_s": t_mb,
+           "fits": total <= hw.hbm_bytes * (1 - mem.RESERVE_FRACTION)}
+    if wan is not None:
+        out.update(site_ok=np.isfinite(wan), wan_layout=layout)
+    return out

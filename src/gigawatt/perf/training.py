@@ -17,9 +17,11 @@ import numpy as np
 
 from ..errors import GigawattError, PlanError, ValidationError
 from .batch import BatchCeiling, batch_ceiling
+from ..fabric import fabric_spec, size_fabric
 from .gemm import family_efficiency
 from .llm import ModelSpec, model_spec
 from .sharded import ShardingOptions
+from .sites import SiteLink
 from .plans import RECOMPUTE, RECOMPUTE_NAMES, default_global_batch, enumerate_plans
 from .step import Hardware, evaluate
 
@@ -32,7 +34,8 @@ PLAN_FIELDS = ("tp", "pp", "dp", "vp", "cp", "ep", "microbatch", "global_batch",
                "recompute", "recompute_fraction", "zero", "zero_group", "sp")
 #: model options besides the plan fields (see estimate_training)
 OPTIONS = ("attention", "overlap_dp", "overlap_ep", "tp_cross_domain", "max_batch_tokens",
-           "bucket_mb", "prefetch", "compute_slowdown", "dp_flat_ring")
+           "bucket_mb", "prefetch", "compute_slowdown", "dp_flat_ring", "sites",
+           "wan_tbps", "wan_latency_ms", "wan_mode", "outer_steps")
 #: a run "uses" accelerators while its per-accelerator throughput stays within this share
 #: of the best per-accelerator throughput found for it (max_useful_gpus)
 USEFUL_FRACTION = 0.9
@@ -67,6 +70,7 @@ class TrainingEstimate:
     cost_basis: dict[str, Any] = field(default_factory=dict)
     vs_best: str | None = None
     batch_ceiling: dict[str, Any] = field(default_factory=dict)
+    network: dict[str, Any] = field(default_factory=dict)
     max_useful_gpus: int | None = None
     scaling: list[dict[str, Any]] = field(default_factory=list)
 
@@ -84,7 +88,7 @@ class TrainingEstimate:
              "tokens_per_s_per_gpu": self.tokens_per_s / self.gpus,
              "max_batch_tokens": self.batch_ceiling.get("max_batch_tokens"),
              "batch_ceiling": dict(self.batch_ceiling),
-             "calibration": dict(self.calibration)}
+             "network": dict(self.network), "calibration": dict(self.calibration)}
         if self.max_useful_gpus is not None:
             d["max_useful_gpus"] = self.max_useful_gpus
             d["scaling"] = [dict(r) for r in self.scaling]
@@ -176,7 +180,8 @@ def hardware(acc: Any, catalog: Any, precision: str) -> Hardware:
         scaleup_gb_per_s=acc.scaleup_gb_per_s,
         scaleout_gb_per_s=acc.scaleout_gbit_per_s / 8.0,
         scaleout_latency_s=latency_us * 1e-6, eff=family_efficiency(acc.family),
-        fp8=precision == "fp8" and acc.fp8_tflop_per_s is not None)
+        fp8=precision == "fp8" and acc.fp8_tflop_per_s is not None,
+        fabric=fabric_spec(cat, acc))
 
 
 def _check_int(name: str, value: Any, lo: int, hi: int | None = None) -> None:
@@ -225,6 +230,28 @@ def _fixed_fields(fixed: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _site_link(fixed: dict[str, Any]) -> SiteLink | None:
+    """The :class:`SiteLink` the options describe, or None for one site."""
+    sites = fixed.get("sites")
+    if sites is None or sites == 1:
+        return None
+    _check_int("sites", sites, 1, 1024)
+    missing = [k for k in ("wan_tbps", "wan_latency_ms") if fixed.get(k) is None]
+    if missing:
+        raise ValidationError(f"sites = {sites} needs {' and '.join(missing)} "
+                              "(--wan-tbps, --wan-latency-ms)", field=missing[0])
+    return SiteLink(int(sites), float(fixed["wan_tbps"]), float(fixed["wan_latency_ms"]),
+                    fixed.get("wan_mode") or "auto", int(fixed.get("outer_steps") or 500))
+
+
+def _site_fields(p: dict[str, np.ndarray], i: int, link: SiteLink | None) -> dict[str, Any]:
+    if link is None:
+        return {}
+    layout = "pp" if int(p.get("_wan_layout", np.zeros(i + 1, dtype=int))[i]) else "dp"
+    return {"sites": {**link.to_dict(), "layout": "diloco" if link.mode == "diloco"
+                      else layout}}
+
+
 # ----------------------------------------------------------------------------- results
 
 def _plan_dict(p: dict[str, np.ndarray], i: int, precision: str, seq_len: int,
@@ -237,7 +264,8 @@ def _plan_dict(p: dict[str, np.ndarray], i: int, precision: str, seq_len: int,
             "zero": int(p["zero"][i]), "zero_group": int(p["zg"][i]),
             "sp": bool(p["sp"][i]), "precision": precision,
             "attention": opts["attention"], "overlap_dp": opts["overlap_dp"],
-            "overlap_ep": opts["overlap_ep"], **opts["sharding"].to_dict()}
+            "overlap_ep": opts["overlap_ep"], **opts["sharding"].to_dict(),
+            **_site_fields(p, i, opts["link"])}
 
 
 def _flops(spec: ModelSpec, p: dict[str, np.ndarray], res: dict, gpus: int,
@@ -262,6 +290,7 @@ class _Context:
     precision: str
     opts: dict[str, Any]
     ceiling: BatchCeiling
+    network: dict[str, Any]
 
 
 def _estimate_at(ctx: _Context, p: dict, res: dict, i: int, tokens: float | None,
@@ -285,7 +314,7 @@ def _estimate_at(ctx: _Context, p: dict, res: dict, i: int, tokens: float | None
         memory_breakdown_gb=mem, memory_limit_gb=ctx.hw.hbm_bytes / 1e9,
         fits=bool(res["fits"][i]), tokens_per_s=tok_s,
         calibration={"family": ctx.hw.family, **ctx.hw.eff.to_dict()}, vs_best=vs_best,
-        batch_ceiling=ctx.ceiling.to_dict())
+        batch_ceiling=ctx.ceiling.to_dict(), network=ctx.network)
     if tokens is not None:
         est.update(_time_energy_cost(ctx, tokens, tok_s))
     return TrainingEstimate(**est)
@@ -341,7 +370,8 @@ def _context(model: Any, accelerator: Any, gpus: int, precision: str, seq_len: i
                                          ShardingOptions.compute_slowdown)),
         flat_ring=bool(fixed.get("dp_flat_ring", False)))
     opts = {"attention": fixed.get("attention") or "flash", "overlap_dp": overlap_dp,
-            "overlap_ep": bool(fixed.get("overlap_ep", True)), "sharding": sharding}
+            "overlap_ep": bool(fixed.get("overlap_ep", True)), "sharding": sharding,
+            "link": _site_link(fixed)}
     ceiling = batch_ceiling(spec, tokens, fixed.get("max_batch_tokens"))
     gb = fixed.get("global_batch")
     if gb is not None and gb > ceiling.max_sequences(spec.seq_len):
@@ -352,8 +382,10 @@ def _context(model: Any, accelerator: Any, gpus: int, precision: str, seq_len: i
             f"{ceiling.basis}); allowed: global_batch <= "
             f"{ceiling.max_sequences(spec.seq_len)}, or raise --max-batch-tokens",
             field="global_batch")
-    return _Context(spec, hardware(acc, cat, precision), acc, cat, int(gpus), precision, opts,
-                    ceiling)
+    hw = hardware(acc, cat, precision)
+    network = size_fabric(hw.fabric, int(gpus)).to_dict() if hw.fabric is not None else {
+        "fabric": None, "basis": "the fabric names no switch: no topology"}
+    return _Context(spec, hw, acc, cat, int(gpus), precision, opts, ceiling, network)
 
 
 def _run(ctx: _Context, fixed: dict[str, Any]) -> tuple[dict, dict, dict[str, int], int]:
@@ -372,8 +404,14 @@ def _run(ctx: _Context, fixed: dict[str, Any]) -> tuple[dict, dict, dict[str, in
         p = {k: v[keep] for k, v in p.items()}
     res = evaluate(ctx.spec, ctx.hw, p, unfused_attn=ctx.opts["attention"] == "unfused",
                    overlap_dp=ctx.opts["overlap_dp"], overlap_ep=ctx.opts["overlap_ep"],
-                   sharding=ctx.opts["sharding"])
-    rejected["memory"] = int((~res["fits"]).sum())
+                   sharding=ctx.opts["sharding"], link=ctx.opts["link"])
+    if "site_ok" in res:
+        p["_wan_layout"] = res["wan_layout"]
+        rejected["sites"] = int((~res["site_ok"]).sum())
+        res["fits"] = res["fits"] & res["site_ok"]
+        rejected["memory"] = int((~res["fits"] & res["site_ok"]).sum())
+    else:
+        rejected["memory"] = int((~res["fits"]).sum())
     return p, res, rejected, considered
 
 
@@ -557,17 +595,22 @@ def search_training(model: Any, accelerator: Any, gpus: int, *, precision: str =
     ok = np.flatnonzero(res["fits"])
     if ok.size == 0:
         raise _no_plan(ctx, fixed, rejected, "no valid plan")
-    # fastest first; among equally fast plans the one needing less memory
+    # highest throughput first (plans differ in global batch under the batch ceiling, so
+    # time per sequence, not per step); among equals the one needing less memory
+    per_seq = res["step_time_s"][ok] / p["gb"][ok]
     order = ok[np.lexsort((res["memory_total_bytes"][ok],
-                           np.round(res["step_time_s"][ok], 9)))][:top_k]
+                           np.round(per_seq / per_seq.min(), 9)))][:top_k]
     tp_, tr = _take(p, res, order)
     best = _estimate_at(ctx, tp_, tr, 0, tokens)
+    # runners-up compared at the best plan's batch (step components per sequence)
     top = [_estimate_at(ctx, tp_, tr, j, tokens, _why(best.breakdown_s, {
-        k: float(v[j]) for k, v in tr["breakdown_s"].items()})) for j in range(order.size)]
+        k: float(v[j]) * best.plan["global_batch"] / float(tp_["gb"][j])
+        for k, v in tr["breakdown_s"].items()})) for j in range(order.size)]
     fastest = None
     bad = np.flatnonzero(~res["fits"])
-    if bad.size and res["step_time_s"][bad].min() < best.step_time_s:
-        j = bad[np.argmin(res["step_time_s"][bad])]
+    bad_rate = res["step_time_s"][bad] / p["gb"][bad] if bad.size else bad
+    if bad.size and bad_rate.min() < best.step_time_s / best.plan["global_batch"]:
+        j = bad[np.argmin(bad_rate)]
         bp, br = _take(p, res, np.array([j]))
         fastest = {"plan": _plan_dict(bp, 0, precision, ctx.spec.seq_len, ctx.opts),
                    "step_time_s": float(br["step_time_s"][0]),

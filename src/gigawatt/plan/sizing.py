@@ -41,7 +41,8 @@ class SizedDeployment:
                 "capex_usd": self.capex_usd, "power_source": self.power_source,
                 "energy_mwh_per_year": d.energy_mwh_per_year,
                 "electricity_usd_per_mwh": d.electricity_usd_per_mwh,
-                "opex_usd_per_year": d.opex_usd_per_year, "sources": d.sources}
+                "opex_usd_per_year": d.opex_usd_per_year, "network": d.network,
+                "sources": d.sources}
 
 
 def firm_power_source(catalog: Catalog, site: str | None) -> str | None:
