@@ -98,3 +98,49 @@ def test_plan_report_has_a_frontier_section(cli, tmp_path):
 
     doc = json.loads((out / "plan.json").read_text())
     assert [y["year"] for y in doc["frontier"]["years"]]
+
+
+def _link(sites, tbps=100.0, ms=5.0):
+    return SimpleNamespace(id="wan", sites=sites, wan_tbps=tbps, wan_latency_ms=ms,
+                           mode="auto")
+
+
+def test_a_run_too_large_for_one_site_goes_to_a_linked_group(catalog):
+    plan = _plan({("a", "h100-sxm"): 8192, ("b", "h100-sxm"): 8192})
+    sc = _scenario(1.5e13, max_days=20)  # ~24 days on one site of 8,192, ~14 on both
+    alone = place_training(plan, sc, catalog).iloc[0]
+    assert not alone.meets_max_days
+    sc.links = [_link(["a", "b"])]
+    linked = place_training(plan, sc, catalog).iloc[0]
+    assert linked.placement == ["a", "b"] and linked.gpus == 16384
+    assert linked.meets_max_days
+    assert linked.plan["sites"]["sites"] == 2
+    # a thin, slow link costs time against the same job on one site
+    sc.links = [_link(["a", "b"], tbps=0.1, ms=50.0)]
+    thin = place_training(plan, sc, catalog).iloc[0]
+    assert thin.placement != ["a", "b"] or thin.time_to_train_days > linked.time_to_train_days
+
+
+def test_scenario_links_are_validated(cli, tmp_path):
+    import yaml
+
+    import gigawatt as gw
+
+    doc = yaml.safe_load(gw.load_scenario("stargate").model_dump_json())
+    doc["id"] = "linked"
+    doc["links"] = [{"id": "tx", "sites": ["abilene-tx", "milam-tx"], "wan_tbps": 400,
+                     "wan_latency_ms": 2}]
+    good = tmp_path / "good.yaml"
+    good.write_text(yaml.safe_dump(doc))
+    assert cli("scenario", "validate", str(good)).code == 0
+    sc = gw.load_scenario(str(good))
+    assert sc.links[0].sites == ["abilene-tx", "milam-tx"]
+    doc["links"][0]["sites"] = ["abilene-tx", "atlantis"]
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(yaml.safe_dump(doc))
+    r = cli("scenario", "validate", str(bad))
+    assert r.code == 2 and "atlantis" in r.stderr and "links[0].sites[1]" in r.stderr
+    doc["links"][0].update(sites=["abilene-tx", "milam-tx"], wan_tbps=-1)
+    bad.write_text(yaml.safe_dump(doc))
+    r = cli("scenario", "validate", str(bad))
+    assert r.code == 2 and "wan_tbps" in r.stderr

@@ -46,22 +46,39 @@ def place_training(result: Any, scenario: Any, catalog: Any, *, recovery: str = 
     group of the plan can run it.
     """
     b = result.builds
-    searches: dict[str, RunSearch] = {}
+    searches: dict[tuple[str, str | None], RunSearch] = {}
+
+    def search(acc: str, link: Any = None) -> RunSearch:
+        key = (acc, None if link is None else link.id)
+        if key not in searches:
+            searches[key] = RunSearch(
+                acc, recovery, failure_multiplier, seed=seed, catalog=catalog, cache=cache,
+                link=None if link is None else {
+                    "sites": len(link.sites), "wan_tbps": link.wan_tbps,
+                    "wan_latency_ms": link.wan_latency_ms, "mode": link.mode})
+        return searches[key]
+
     rows = []
     for pid, p in result.phases.iterrows():
         year = int(p.end_year)
         groups = (b[(b.year == year) & (b.accelerators > 0)]
                   .groupby(["site", "accelerator"]).accelerators.sum())
+        # (sites, accelerator, accelerators usable, search): each site alone, then each
+        # linked group with an equal share per site of a type present at all of them
+        options = [([site], acc, int(n), search(acc)) for (site, acc), n in groups.items()]
+        for link in getattr(scenario, "links", None) or []:
+            for acc in sorted({a for _, a in groups.index}):
+                per_site = [int(groups.get((site, acc), 0)) for site in link.sites]
+                if min(per_site) > 0:
+                    options.append((list(link.sites), acc, min(per_site) * len(link.sites),
+                                    search(acc, link)))
         for w in scenario.workloads.training:
             spec = resolve_model(w.model, catalog, None)
             best = None
-            for (site, acc), n in groups.items():
-                s = searches.setdefault(acc, RunSearch(acc, recovery, failure_multiplier,
-                                                       seed=seed, catalog=catalog,
-                                                       cache=cache))
-                o = s.fastest(spec, float(w.tokens), int(n), w.precision)
+            for sites, acc, n, s in options:
+                o = s.fastest(spec, float(w.tokens), n, w.precision)
                 if o is not None and (best is None or o.wall_days < best[2].wall_days):
-                    best = (site, acc, o)
+                    best = (sites, acc, o)
             row = {"phase": pid, "year": year, "workload": w.id, "model": w.model,
                    "tokens": float(w.tokens), "max_days": float(w.max_days),
                    "deadline_year": int(w.deadline_year)}
@@ -70,8 +87,8 @@ def place_training(result: Any, scenario: Any, catalog: Any, *, recovery: str = 
                            ettr=math.nan, time_to_train_days=math.inf,
                            meets_max_days=False, plan=None)
             else:
-                site, acc, o = best
-                row.update(placement=[site], accelerator=acc, gpus=o.gpus,
+                sites, acc, o = best
+                row.update(placement=sites, accelerator=acc, gpus=o.gpus,
                            ideal_days=o.ideal_days, ettr=o.ettr,
                            time_to_train_days=o.wall_days,
                            meets_max_days=bool(o.wall_days <= w.max_days), plan=o.plan)

@@ -96,6 +96,8 @@ class RunSearch:
     seed: int = 0
     catalog: Any = None
     cache: MutableMapping[str, Any] | None = None
+    #: sites one run spans over a WAN (``gigawatt.perf.sites.SiteLink`` fields), or None
+    link: dict[str, Any] | None = None
     _ettr: dict[tuple[int, int], float] = field(default_factory=dict)
     _options: dict[tuple, RunOption | None] = field(default_factory=dict)
 
@@ -130,7 +132,8 @@ class RunSearch:
             return self._option(spec, tokens, gpus, precision)
         text = json.dumps([_source_digest(), asdict(spec), self.accelerator_id,
                            float(tokens), int(gpus), precision, self.recovery,
-                           self.failure_multiplier, self.max_batch_tokens, self.seed],
+                           self.failure_multiplier, self.max_batch_tokens, self.seed,
+                           self.link],
                           sort_keys=True, default=str)
         key = hashlib.sha256(text.encode()).hexdigest()[:32]
         hit = self.cache.get(key)
@@ -150,13 +153,30 @@ class RunSearch:
             r = search_training(spec, self.accelerator, gpus, precision=precision,
                                 global_batch=round_batch(int(ceiling // spec.seq_len)),
                                 seq_len=spec.seq_len, tokens=tokens, top_k=1,
-                                catalog=self.catalog, max_batch_tokens=ceiling).best
+                                catalog=self.catalog, max_batch_tokens=ceiling,
+                                **self._link_kwargs()).best
         except PlanError:
             return None
         ideal = float(r.time_to_train_days)
         ettr = self.ettr(ideal, gpus, float(spec.params()))
         return RunOption(gpus, r.plan, float(r.mfu), ideal, ettr,
                          ideal / ettr if ettr > 0 else math.inf, dict(r.breakdown_s))
+
+    def _link_kwargs(self) -> dict[str, Any]:
+        if not self.link:
+            return {}
+        k = self.link
+        return {"sites": int(k["sites"]), "wan_tbps": float(k["wan_tbps"]),
+                "wan_latency_ms": float(k["wan_latency_ms"]),
+                "wan_mode": k.get("mode", "auto")}
+
+    def grid(self, max_gpus: int) -> list[int]:
+        """Job sizes searched: :func:`gpu_grid`, or over a link an equal power-of-two
+        share per site times the number of sites."""
+        if not self.link:
+            return gpu_grid(max_gpus)
+        n = int(self.link["sites"])
+        return [n * g for g in gpu_grid(max_gpus // n)]
 
     def ladder(self, spec: ModelSpec, tokens: float, max_gpus: int, *,
                within_days: float | None = None, precision: str = "bf16",
@@ -166,7 +186,7 @@ class RunSearch:
         in a row got slower."""
         out: list[tuple[int, RunOption | None]] = []
         walls: list[float] = []
-        for g in (g for g in gpu_grid(max_gpus) if g >= start_gpus):
+        for g in (g for g in self.grid(max_gpus) if g >= start_gpus):
             o = self.option(spec, tokens, g, precision)
             out.append((g, o))
             if o is None:
@@ -188,7 +208,7 @@ class RunSearch:
         best ends the search (two sizes past the best are tried, for noise)."""
         best: RunOption | None = None
         worse = 0
-        for g in reversed(gpu_grid(max_gpus)):
+        for g in reversed(self.grid(max_gpus)):
             o = self.option(spec, tokens, g, precision)
             if o is None:
                 continue
