@@ -13,7 +13,8 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-AREAS = ["catalog", "training", "sharded", "fabric", "inference", "ops", "deploy", "risk"]
+AREAS = ["catalog", "training", "sharded", "fabric", "inference", "ops", "deploy", "risk",
+         "frontier"]
 
 HEADER = """# Validation
 

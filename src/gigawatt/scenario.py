@@ -123,6 +123,23 @@ class InferenceWorkload(_Strict):
     source: str | None = Field(None, description="Source id.")
 
 
+class SiteLinkOption(_Strict):
+    """Sites joined by a wide-area link, which one training run may span (data parallelism
+    reduced hierarchically over the link, or pipeline stages split across it; see
+    ``gigawatt train --sites``)."""
+
+    id: str = Field(description="Link id.")
+    sites: list[str] = Field(min_length=2, max_length=16, description="Scenario site ids "
+                             "the link joins (a run spans them with equal shares).")
+    wan_tbps: float = Field(gt=0, le=1e6, description="Bandwidth each site has to the "
+                            "others over the link, Tbit/s, one direction.")
+    wan_latency_ms: float = Field(ge=0, le=1e4, description="One-way latency between the "
+                                  "sites, ms.")
+    mode: Literal["auto", "dp", "pp"] = Field("auto", description="Layout across the link: "
+                                              "data parallel, pipeline, or the cheaper.")
+    source: str | None = Field(None, description="Source id for the link's figures.")
+
+
 class Workloads(_Strict):
     """What the build-out must deliver: training runs and inference demand."""
 
@@ -227,6 +244,8 @@ class Scenario(_Strict):
         "al. 2024, Table 4). Without it the search would pick any batch and overstate MFU.")
     workloads: Workloads = Field(default_factory=Workloads, description="Training runs and "
                                  "inference demand the build-out must deliver.")
+    links: list[SiteLinkOption] = Field(default_factory=list, description="Wide-area links "
+                                        "between sites that one training run may span.")
     uncertainties: list[Uncertainty] = Field(default_factory=list, description="Distributions "
                                              "on inputs, for `gigawatt risk`.")
 
@@ -289,6 +308,14 @@ def _check_catalog_refs(sc: Scenario, cat: Catalog, doc: YamlDoc) -> None:
     for i, e in enumerate(sc.existing):
         check("accelerators", e.accelerator, ["existing", i, "accelerator"])
         check("sites", e.site, ["existing", i, "site"], site_ids)
+    for i, link in enumerate(sc.links):
+        for j, site in enumerate(link.sites):
+            check("sites", site, ["links", i, "sites", j], site_ids)
+        if len(set(link.sites)) != len(link.sites):
+            raise ValidationError(f"link {link.id} names a site twice ({link.sites}); "
+                                  "allowed: distinct scenario site ids", file=doc.file,
+                                  line=doc.line_of(["links", i, "sites"]),
+                                  field=f"links[{i}].sites")
     for supplier in sc.hbm_supply_gb_by_year:
         check("hbm_suppliers", supplier, ["hbm_supply_gb_by_year", supplier])
     check("models", sc.reference_model, ["reference_model"])

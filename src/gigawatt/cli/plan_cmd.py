@@ -60,6 +60,30 @@ def cache_dir() -> Path:
     return Path(base) / "gigawatt"
 
 
+def with_placement(result: Any, sc: Any, cat: Any) -> Any:
+    """The plan with its time-to-train rows composed: each reference run placed on the
+    (site, accelerator type) group that trains it soonest, at that job size's rate and
+    simulated ETTR (:func:`gigawatt.ops.placement.place_training`, cached on disk)."""
+    from dataclasses import replace
+
+    from ..ops.placement import place_training
+    from .cache import JsonFolderCache
+
+    from ..ops.frontier import plan_frontier
+
+    cache = JsonFolderCache(cache_dir() / "runs")
+    runs = place_training(result, sc, cat, cache=cache)
+    days = max([w.max_days for w in sc.workloads.training], default=120.0)
+    due = runs[runs.year >= runs.deadline_year].groupby("workload").head(1)
+    notes = list(result.notes) + [
+        f"{r.workload}: the fastest placement at the end of {r.year} "
+        f"({', '.join(r.placement) or 'no site can run it'}) takes "
+        f"{r.time_to_train_days:,.0f} days, more than its max_days {r.max_days:g}"
+        for r in due.itertuples() if not r.meets_max_days]
+    return replace(result, training=runs, notes=notes,
+                   frontier=plan_frontier(result, days, catalog=cat, cache=cache))
+
+
 @app.command("plan")
 def plan(
     scenario: Optional[str] = typer.Option(None, "--scenario", metavar="ID|PATH",
@@ -82,6 +106,7 @@ def plan(
     what limits it; writes a self-contained HTML report."""
     from ..catalog import load_catalog
     from ..plan import plan_scenario
+    from ..scenario import load_scenario
     from ..report.plan_report import plan_document, write_plan_report
 
     if not no_report and out.exists() and not out.is_dir():
@@ -95,8 +120,10 @@ def plan(
     for ref in refs:
         if progress_enabled() and not json:
             err_console().print(f"planning {ref} ...")
-        results.append(plan_scenario(ref, cat, cache_dir=cache_dir(), time_limit_s=time_limit_s,
-                                     exact=exact))
+        sc = load_scenario(ref, cat)
+        results.append(with_placement(plan_scenario(sc, cat, cache_dir=cache_dir(),
+                                                    time_limit_s=time_limit_s, exact=exact),
+                                      sc, cat))
     report = None if no_report else out / "index.html"
     doc = plan_document(results, None if report is None else str(report))
     if report is not None:

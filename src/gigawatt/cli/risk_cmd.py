@@ -90,7 +90,11 @@ def risk(
     cat = load_catalog()
     sc = load_scenario(scenario, cat)
     t0 = time.perf_counter()
-    model, notes = build_model(sc, cat, fixed_plan=fixed_plan, seed=seed)
+    from .cache import JsonFolderCache
+    from .plan_cmd import cache_dir
+
+    model, notes = build_model(sc, cat, fixed_plan=fixed_plan, seed=seed,
+                               cache=JsonFolderCache(cache_dir() / "runs"))
     bar, callback = _progress_bar()
     try:
         if bar is not None:

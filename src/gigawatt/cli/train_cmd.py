@@ -34,7 +34,7 @@ def load_model_file(path: str) -> Any:
         raise validation_error(exc, doc) from None
 
 
-def _print(search: Any) -> None:
+def _print(search: Any, composed: dict[str, Any] | None) -> None:
     best = search.best
     out = console()
     cal = best.calibration
@@ -58,9 +58,14 @@ def _print(search: Any) -> None:
                      f"{st['wan_latency_ms']:g} ms: {st['layout']} across the link"])
     if best.max_useful_gpus is not None:
         rows.append(["max_useful_gpus", best.max_useful_gpus])
-    if best.time_to_train_days is not None:
-        rows += [["time_to_train_days", best.time_to_train_days],
-                 ["energy_mwh", best.energy_mwh], ["cost_usd", best.cost_usd]]
+    if composed is not None:
+        ct = composed["time_to_train"]
+        rows += [["ideal_days (no failures)", composed["ideal_days"]],
+                 [f"ettr ({ct['recovery']}, simulated for {best.gpus:,} accelerators)",
+                  composed["ettr"]],
+                 ["time_to_train_days (wall clock)", composed["time_to_train_days"]],
+                 ["energy_mwh (compute time)", best.energy_mwh],
+                 ["cost_usd (wall-clock GPU-hours)", composed.get("cost_usd", best.cost_usd)]]
     out.print(table("best plan", ["", "value"], rows))
     total = best.step_time_s
     out.print(table("where the step time goes", ["component", "time_s", "share"],
@@ -144,6 +149,8 @@ def train(
         "DeepSeek LLM critical-batch law from the training compute)."),
     tp_cross_domain: bool = typer.Option(False, "--tp-cross-domain", help="Allow --tp "
                                          "beyond the scale-up domain (over scale-out)."),
+    recovery: str = typer.Option("restart", "--recovery", help="With --tokens: recovery "
+                                 "mode of the simulated ETTR (restart|in-memory|elastic)."),
     top: int = typer.Option(5, "--top", help="Runners-up to show."),
     json: bool = typer.Option(False, "--json", help="Print one JSON document."),
 ) -> None:
@@ -165,7 +172,12 @@ def train(
         **({"sites": sites, "wan_tbps": wan_tbps, "wan_latency_ms": wan_latency_ms,
             "wan_mode": wan_mode, "outer_steps": outer_steps} if sites else {}),
         **({"tp_cross_domain": True} if tp_cross_domain else {}))
+    composed = None
+    if tokens is not None:
+        from ..ops.time_to_train import compose_search
+
+        composed = compose_search(result, recovery=recovery, model=arch)
     if json:
-        emit_json(result.to_dict())
+        emit_json({**result.to_dict(), **(composed or {})})
         return
-    _print(result)
+    _print(result, composed)

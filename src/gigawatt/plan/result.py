@@ -57,6 +57,9 @@ class PlanResult:
     notes: list[str] = field(default_factory=list)
     accelerators: pd.DataFrame | None = None
     rounding_gap: float = 0.0
+    #: the largest training run per year, set by the layer above (``gigawatt plan`` via
+    #: :func:`gigawatt.ops.frontier.plan_frontier`); None when not computed
+    frontier: dict[str, Any] | None = None
 
     @property
     def totals(self) -> dict[str, float]:
@@ -86,7 +89,8 @@ class PlanResult:
                 "accelerators": (to_records(self.accelerators)
                                  if self.accelerators is not None else []),
                 "notes": self.notes, "solve_time_s": self.solve_time_s,
-                "rounding_gap": self.rounding_gap}
+                "rounding_gap": self.rounding_gap,
+                **({"frontier": self.frontier} if self.frontier is not None else {})}
 
 
 TABLES = ("builds", "by_phase", "sites", "power", "costs", "fleet", "hbm", "training",

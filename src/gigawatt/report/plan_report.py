@@ -17,6 +17,7 @@ from typing import Any
 import pandas as pd
 
 from .files import json_text, write_atomic
+from .frontier import frontier_section
 from .html import Section, Table, bullet_list, render_page
 from .tables import TITLES, comparison_table, plan_tables
 
@@ -124,7 +125,7 @@ def hbm_figure(r: Any) -> Any:
 
 
 def training_figure(r: Any) -> Any:
-    """Days to train each reference workload on each phase's whole fleet."""
+    """Days to train each reference workload at each phase's end, as placed."""
     import plotly.graph_objects as go
 
     fig = go.Figure()
@@ -137,8 +138,8 @@ def training_figure(r: Any) -> Any:
     fig.update_layout(barmode="group")
     if not len(t):
         fig.add_annotation(text="no training workloads in this scenario", showarrow=False)
-    return _layout(fig, "Time to train the reference workloads on each phase's fleet",
-                   "days")
+    return _layout(fig, "Time to train the reference workloads (placed on one site, wall "
+                   "clock)", "days")
 
 
 def _kpis(r: Any) -> list[dict[str, str]]:
@@ -166,12 +167,14 @@ def plan_sections(r: Any, prefix: str = "") -> list[Section]:
                    "<p><b>Relaxed to make the plan feasible:</b></p>" + bullet_list(msgs)
                    if msgs else "<p>Every limit holds.</p>") + bullet_list(r.notes))
     name = lambda n: f"{prefix}{n}"  # noqa: E731
+    frontier = frontier_section(r, prefix)
     return [
         Section(name("summary"), f"{prefix}Summary", html=summary,
                 tables=[Table(name("phases"), TITLES["phases"], tables["phases"])]),
         Section(name("charts"), f"{prefix}What to build, where, when, and what it delivers",
                 charts=[buildout_figure(r), power_figure(r), capex_figure(r),
                         compute_figure([r]), hbm_figure(r), training_figure(r)]),
+        *([frontier] if frontier is not None else []),
         Section(name("limits"), f"{prefix}What limits it",
                 html=bullet_list([b["message"] for b in r.binding]),
                 tables=[Table(name("binding"), TITLES["binding"], tables["binding"]),

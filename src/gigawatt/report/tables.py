@@ -18,7 +18,9 @@ TITLES = {
     "costs": "Capex and opex by year (USD)",
     "fleet": "Active fleet by year",
     "hbm": "HBM demand and supply by year and supplier (GB)",
-    "training": "Time to train each reference workload on each phase's fleet",
+    "training": ("Time to train each reference workload at each phase's end: placed on the "
+                 "site and accelerator type that trains it soonest, wall clock with the "
+                 "ETTR of that job size"),
     "binding": "Binding constraints with their value per unit (LP duals)",
     "relaxations": "Relaxed limits",
     "accelerators": "Accelerator options: price, power, MFU and effective FLOP/s",

@@ -6,11 +6,11 @@ per point of a grid of failure-rate factors spanning the scenario's distribution
 interpolates the ETTR at its factor (linear in log factor, clamped at the ends). The
 curve is part of the model, so every executor and worker sees the same numbers.
 
-The job is the planner's reference training cluster (16,384 accelerators, on which MFU
-and so effective compute are defined), with the simulator's defaults (restart from
-storage, Daly-optimal checkpoint interval): ``goodput_exaflops`` counts the fleet as jobs
-of that size. One synchronous job over a whole 10^5..10^6-accelerator site would see
-far lower ETTR with these defaults (``gigawatt simulate`` shows it).
+The job is the one the base plan's largest reference training run is placed on
+(:func:`gigawatt.risk.model.placed_job_gpus`; the 16,384-accelerator reference cluster
+where there is none), with the simulator's defaults (restart from storage, Daly-optimal
+checkpoint interval): ``goodput_exaflops`` counts the fleet at that job's ETTR, the
+goodput of the frontier run the build-out exists for.
 """
 
 from __future__ import annotations

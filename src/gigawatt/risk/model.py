@@ -124,9 +124,23 @@ def base_plan(sc: Scenario, cat: Catalog) -> tuple[PlanInputs, Decisions]:
         return inputs, optimise(inputs).decisions
 
 
+def placed_job_gpus(sc: Scenario, cat: Catalog, inputs: PlanInputs, decisions: Decisions,
+                    cache: Any = None) -> int | None:
+    """Accelerators of the largest reference training run of the base plan's last phase,
+    placed as `gigawatt plan` places it (None: the scenario has no training run the plan
+    can place)."""
+    from ..ops.placement import place_training
+    from ..plan.result import read_result
+
+    result = read_result(inputs, decisions, status="optimal", binding=[], relaxations=[])
+    rows = place_training(result, sc, cat, cache=cache)
+    rows = rows[rows.year == rows.year.max()] if not rows.empty else rows
+    return int(rows.gpus.max()) if not rows.empty and rows.gpus.max() > 0 else None
+
+
 def build_model(sc: Scenario, cat: Catalog, *, fixed_plan: bool = True, seed: int = 0,
-                with_goodput: bool = True, base: tuple[PlanInputs, Decisions] | None = None
-                ) -> tuple[Any, list[str]]:
+                with_goodput: bool = True, base: tuple[PlanInputs, Decisions] | None = None,
+                cache: Any = None) -> tuple[Any, list[str]]:
     """The world model of a scenario, and notes on what it leaves out.
 
     Parameters
@@ -136,16 +150,26 @@ def build_model(sc: Scenario, cat: Catalog, *, fixed_plan: bool = True, seed: in
     seed : seed of the operations simulations behind the goodput curve.
     with_goodput : compute goodput (ETTR) with the operations simulator.
     base : an already solved (inputs, decisions) to reuse.
+    cache : mapping kept between calls for the placed training runs (see
+        :class:`gigawatt.ops.runs.RunSearch`).
+
+    Goodput (ETTR) is that of one synchronous job of the size the base plan's largest
+    reference training run is placed on (:func:`placed_job_gpus`), or of the planner's
+    16,384-accelerator reference cluster where the scenario has no training run.
     """
     inputs, decisions = base or base_plan(sc, cat)
     arrays = plan_arrays(inputs, decisions)
     years = milestone_years(sc)
     notes: list[str] = []
     curve = None
-    if with_goodput:
-        curve, why = ettr_curve(REFERENCE_CLUSTER_GPUS, sc.uncertainties, seed=seed)
+    if with_goodput and any(u.kind == "failure_rate_factor" for u in sc.uncertainties):
+        job = placed_job_gpus(sc, cat, inputs, decisions, cache) or REFERENCE_CLUSTER_GPUS
+        curve, why = ettr_curve(job, sc.uncertainties, seed=seed)
         if why:
             notes.append(why)
+        else:
+            notes.append(f"goodput: ETTR of one synchronous job of {job:,} accelerators "
+                         "(the base plan's largest placed training run)")
     common = _common(sc, arrays, years, curve)
     if fixed_plan:
         return FixedPlanModel(**common, arrays=arrays), notes
