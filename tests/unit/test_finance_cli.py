@@ -62,3 +62,15 @@ def test_scenario_without_financing_is_one_line_exit_2(cli):
     r = cli("finance", "--scenario", str(DATA / "plan" / "small.yaml"))
     assert r.code == 2 and r.stdout == ""
     assert "no 'financing:' block" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_plan_report_has_the_finance_section(cli, tmp_path):
+    out = tmp_path / "rep"
+    r = cli("plan", "--scenario", str(SMALL), "--out", str(out), "--json")
+    assert r.code == 0, r.stderr
+    doc = r.json()
+    assert set(doc["finance"]) >= KEYS
+    html = (out / "index.html").read_text()
+    assert "Money: who pays, when, and whether it pays back" in html
+    assert "Sources (above zero) and uses (below)" in html
+    assert (out / "tables" / "cash_flow.csv").read_text().startswith("year,")

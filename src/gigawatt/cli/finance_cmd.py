@@ -30,6 +30,23 @@ def solve_with_inputs(ref: str, time_limit_s: float = 60.0) -> tuple[Any, Any, A
     return sc, cat, inputs, optimise(inputs, time_limit_s=time_limit_s)
 
 
+def finances_for(refs: list[str], results: list[Any], cat: Any) -> dict[str, Any]:
+    """Finance results of the planned scenarios that have a financing block (for the plan
+    report and plan.json), by scenario id."""
+    from ..finance import finance_plan
+    from ..plan import capability_for, plan_inputs
+    from ..scenario import load_scenario
+    from .plan_cmd import cache_dir
+
+    out = {}
+    for ref, r in zip(refs, results):
+        sc = load_scenario(ref, cat)
+        if sc.financing is not None:
+            inputs = plan_inputs(sc, cat, capability_for(sc, cat, cache_dir=cache_dir()))
+            out[r.scenario] = finance_plan(sc, inputs, r, cat)
+    return out
+
+
 def _summary(f: Any) -> None:
     out = console()
     b = 1e9
