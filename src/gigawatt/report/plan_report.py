@@ -255,14 +255,17 @@ def write_plan_report(results: list[Any], out_dir: Path, doc: dict[str, Any],
         os.umask(umask)
         os.chmod(tmp, 0o777 & ~umask)
         finances = finances or {}
-        page = (render_plan(results[0], finances.get(results[0].scenario))
-                if len(results) == 1 else render_comparison(results, finances))
+        if len(results) == 1:
+            f = finances.get(getattr(results[0], "scenario", None))
+            page = render_plan(results[0]) if f is None else render_plan(results[0], f)
+        else:
+            page = render_comparison(results, finances)
         write_atomic(tmp / "index.html", page)
         for r in results:
             sub = tmp / "tables" if len(results) == 1 else tmp / "tables" / r.scenario
             for name, df in plan_tables(r).items():
                 write_atomic(sub / f"{name}.csv", df.to_csv(index=False))
-            if r.scenario in finances:
+            if finances and r.scenario in finances:
                 write_atomic(sub / "cash_flow.csv", finances[r.scenario].to_frame()
                              .to_csv(index=False))
         write_atomic(tmp / "plan.json", json_text(doc))
