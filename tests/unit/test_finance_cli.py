@@ -74,3 +74,29 @@ def test_plan_report_has_the_finance_section(cli, tmp_path):
     assert "Money: who pays, when, and whether it pays back" in html
     assert "Sources (above zero) and uses (below)" in html
     assert (out / "tables" / "cash_flow.csv").read_text().startswith("year,")
+
+
+def test_risk_reports_the_funding_gap():
+    """The fixed-plan risk model draws the funding gap: with the neutral world it equals
+    the finance command's; half the money in (budget factor 0.5) makes it larger; a price
+    rise on the accelerators too."""
+    from gigawatt.catalog import load_catalog
+    from gigawatt.risk.model import build_model
+    from gigawatt.risk.world import World
+    from gigawatt.scenario import load_scenario
+    from tests.conftest import run_cli
+
+    cat = load_catalog()
+    sc = load_scenario(SMALL, cat)
+    model, _ = build_model(sc, cat, fixed_plan=True, with_goodput=False)
+    names = model.outcome_names
+    assert {"funding_gap_usd", "funded_through_end"} <= set(names)
+    assert "funded_through_end" in [m.name for m in model.milestones()]
+    doc = run_cli("finance", "--scenario", str(SMALL), "--json").json()
+    fm, arr = model.funding, model.arrays
+    neutral = fm.evaluate(arr, World())
+    assert neutral[0] == pytest.approx(doc["funding_gap_usd"], rel=1e-6, abs=1.0)
+    poor = fm.evaluate(arr, World(budget_factor=0.5))
+    dear = fm.evaluate(arr, World(accelerator_price_factor={"h100-sxm": 1.5, "h200": 1.5}))
+    assert poor[0] > neutral[0] and dear[0] > neutral[0]
+    assert poor[2] == 0.0     # not funded through the end with half the money
