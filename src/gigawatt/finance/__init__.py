@@ -19,6 +19,7 @@ from .flows import PlanFlows, plan_flows
 from .metrics import Irr, funding_gap, irr, npv, payback_year
 from .result import FinanceResult
 from .schedules import crf, loan_schedule, straight_line
+from .tco import annual_tco_usd, breakeven_usd_per_gpu_hour
 
 
 def scenario_flows(sc: Scenario, inputs: PlanInputs, plan: PlanResult, catalog: Catalog
@@ -49,4 +50,5 @@ def finance_plan(sc: Scenario, inputs: PlanInputs, plan: PlanResult, catalog: Ca
 
 __all__ = ["FinanceResult", "PlanFlows", "finance_plan", "finance_flows", "plan_flows",
            "scenario_flows", "require_financing", "npv", "irr", "Irr", "payback_year",
-           "funding_gap", "crf", "loan_schedule", "straight_line", "capital_charge"]
+           "funding_gap", "crf", "loan_schedule", "straight_line", "capital_charge",
+           "annual_tco_usd", "breakeven_usd_per_gpu_hour"]
