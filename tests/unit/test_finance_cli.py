@@ -100,3 +100,17 @@ def test_risk_reports_the_funding_gap():
     dear = fm.evaluate(arr, World(accelerator_price_factor={"h100-sxm": 1.5, "h200": 1.5}))
     assert poor[0] > neutral[0] and dear[0] > neutral[0]
     assert poor[2] == 0.0     # not funded through the end with half the money
+
+
+def test_risk_planned_funding_gap_is_the_finance_commands():
+    from gigawatt.catalog import load_catalog
+    from gigawatt.risk.model import build_model
+    from gigawatt.scenario import load_scenario
+    from tests.conftest import run_cli
+
+    cat = load_catalog()
+    model, _ = build_model(load_scenario(SMALL, cat), cat, fixed_plan=True,
+                           with_goodput=False)
+    doc = run_cli("finance", "--scenario", str(SMALL), "--json").json()
+    assert model.promise["funding_gap_usd"] == pytest.approx(doc["funding_gap_usd"],
+                                                             rel=1e-6, abs=1.0)

@@ -171,6 +171,9 @@ def build_model(sc: Scenario, cat: Catalog, *, fixed_plan: bool = True, seed: in
     common = _common(sc, arrays, years, curve)
     if fixed_plan:
         funding = _funding(sc, cat, inputs, decisions, notes)
+        if funding is not None:
+            common["promise"].update(zip(FUNDING_NAMES,
+                                         map(float, funding.evaluate(arrays, World()))))
         return FixedPlanModel(**common, arrays=arrays, funding=funding,
                               phase_starts=tuple((p.id, p.start_year) for p in sc.phases)
                               ), notes
