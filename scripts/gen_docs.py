@@ -14,7 +14,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 AREAS = ["catalog", "training", "sharded", "fabric", "inference", "ops", "deploy", "risk",
-         "frontier"]
+         "frontier", "finance"]
 
 HEADER = """# Validation
 

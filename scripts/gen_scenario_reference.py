@@ -156,6 +156,20 @@ def field_table(model: type[BaseModel]) -> str:
     return "\n".join(rows)
 
 
+def _financing_sections() -> list[tuple[str, type[BaseModel]]]:
+    from gigawatt import financing as f
+
+    return [("`financing`: Financing (see docs/finance.md)", f.Financing),
+            ("`financing.partners[]`: Partner", f.Partner),
+            ("`financing.equity[]`: Equity", f.Equity),
+            ("`financing.debt[]`, `financing.vendor_financing[]`: Loan", f.Loan),
+            ("`financing.leases[]`: Lease", f.Lease),
+            ("`financing.depreciation_years`: Lives", f.Lives),
+            ("`financing.revenue`: Revenue", f.Revenue),
+            ("`financing.revenue.tokens`: TokenPrice", f.TokenPrice),
+            ("`financing.revenue.gpu_hours`: GpuHourPrice", f.GpuHourPrice)]
+
+
 def reference() -> str:
     from gigawatt.catalog.base import Source
     from gigawatt.scenario import (
@@ -175,6 +189,7 @@ def reference() -> str:
         ("`workloads.training[]`: TrainingWorkload", TrainingWorkload),
         ("`workloads.inference[]`: InferenceWorkload", InferenceWorkload),
         ("`uncertainties[]`: Uncertainty", Uncertainty),
+        *_financing_sections(),
     ]
     for title, model in sections:
         doc = _cell((model.__doc__ or "").split("\n\n")[0])

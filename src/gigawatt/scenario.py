@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from .catalog import Catalog, load_catalog
 from .catalog.base import Source
 from .errors import InputFileError, UnknownIdError, ValidationError
+from .financing import Financing, check_financing
 from .validation import validation_error
 from .catalog.loader import KIND
 from .yamlio import YamlDoc, parse_yaml, path_key, read_yaml
@@ -248,6 +249,9 @@ class Scenario(_Strict):
                                         "between sites that one training run may span.")
     uncertainties: list[Uncertainty] = Field(default_factory=list, description="Distributions "
                                              "on inputs, for `gigawatt risk`.")
+    financing: Financing | None = Field(None, description="Who pays, when, at what cost, "
+                                        "and what the capacity earns (for `gigawatt "
+                                        "finance`; see docs/finance.md).")
 
     @model_validator(mode="after")
     def _consistent(self) -> "Scenario":
@@ -340,6 +344,10 @@ def _check_catalog_refs(sc: Scenario, cat: Catalog, doc: YamlDoc) -> None:
     for loc, sid in cited:
         if sid is not None:
             check("sources", sid, loc, all_sources)
+    if sc.financing is not None:
+        check_financing(sc.financing, start_year=sc.start_year, end_year=sc.end_year,
+                        life_years=sc.hardware_life_years, site_ids=set(site_ids),
+                        source_ids=set(all_sources), doc=doc)
 
 
 def scenario_from_doc(doc: YamlDoc, catalog: Catalog | None = None) -> Scenario:

@@ -124,10 +124,13 @@ def plan(
         results.append(with_placement(plan_scenario(sc, cat, cache_dir=cache_dir(),
                                                     time_limit_s=time_limit_s, exact=exact),
                                       sc, cat))
+    from .finance_cmd import finances_for
+
+    finances = finances_for(refs, results, cat)
     report = None if no_report else out / "index.html"
-    doc = plan_document(results, None if report is None else str(report))
+    doc = plan_document(results, None if report is None else str(report), finances)
     if report is not None:
-        write_plan_report(results, out, doc)
+        write_plan_report(results, out, doc, finances)
     if json:
         emit_json(doc)
         return

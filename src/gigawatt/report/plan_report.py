@@ -17,6 +17,7 @@ from typing import Any
 import pandas as pd
 
 from .files import json_text, write_atomic
+from .finance import finance_section
 from .frontier import frontier_section
 from .html import Section, Table, bullet_list, render_page
 from .tables import TITLES, comparison_table, plan_tables
@@ -158,8 +159,9 @@ def _kpis(r: Any) -> list[dict[str, str]]:
     ]
 
 
-def plan_sections(r: Any, prefix: str = "") -> list[Section]:
-    """The sections of one plan: summary, charts, binding constraints, tables."""
+def plan_sections(r: Any, prefix: str = "", finance: Any = None) -> list[Section]:
+    """The sections of one plan: summary, charts, binding constraints, finance (when the
+    scenario has a financing block), tables."""
     tables = plan_tables(r)
     msgs = [x["message"] for x in r.relaxations]
     summary = (f"<p>Objective: <b>{r.objective}</b>; status <b>{r.status}</b>; solved in "
@@ -180,6 +182,7 @@ def plan_sections(r: Any, prefix: str = "") -> list[Section]:
                 tables=[Table(name("binding"), TITLES["binding"], tables["binding"]),
                         Table(name("relaxations"), TITLES["relaxations"],
                               tables["relaxations"])]),
+        *([] if finance is None else [finance_section(finance, prefix)]),
         Section(name("tables"), f"{prefix}Tables",
                 tables=[Table(name(n), TITLES[n], tables[n])
                         for n in ("by_phase", "builds", "sites", "power", "costs", "fleet",
@@ -187,14 +190,14 @@ def plan_sections(r: Any, prefix: str = "") -> list[Section]:
     ]
 
 
-def render_plan(r: Any) -> str:
-    """The report page of one plan."""
+def render_plan(r: Any, finance: Any = None) -> str:
+    """The report page of one plan (with its finance section when given)."""
     return render_page(f"gigawatt plan: {r.scenario}",
                        f"build-out plan, {int(r.fleet.index[0])}-{int(r.fleet.index[-1])}",
-                       plan_sections(r), _kpis(r))
+                       plan_sections(r, finance=finance), _kpis(r))
 
 
-def render_comparison(results: list[Any]) -> str:
+def render_comparison(results: list[Any], finances: dict[str, Any] | None = None) -> str:
     """Scenarios side by side, then each plan's own sections."""
     import plotly.graph_objects as go
 
@@ -213,23 +216,35 @@ def render_comparison(results: list[Any]) -> str:
                         charts=[compute_figure(results), capex, fleet],
                         tables=[Table("comparison", "Totals by scenario", cmp)])]
     for r in results:
-        sections += plan_sections(r, prefix=f"{r.scenario}: ")
+        sections += plan_sections(r, prefix=f"{r.scenario}: ",
+                                  finance=(finances or {}).get(r.scenario))
     return render_page("gigawatt plan: " + " vs ".join(r.scenario for r in results),
                        "scenarios compared", sections)
 
 
-def plan_document(results: list[Any], report: str | None = None) -> dict[str, Any]:
-    """The JSON document (``plan.json`` and ``--json``): one plan, or a comparison."""
+def plan_document(results: list[Any], report: str | None = None,
+                  finances: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The JSON document (``plan.json`` and ``--json``): one plan, or a comparison; each
+    plan whose scenario has a financing block carries its ``finance`` document."""
+    finances = finances or {}
+
+    def one(r: Any) -> dict[str, Any]:
+        d = r.to_dict()
+        if r.scenario in finances:
+            d["finance"] = finances[r.scenario].to_dict()
+        return d
+
     if len(results) == 1:
-        doc = results[0].to_dict()
+        doc = one(results[0])
     else:
-        doc = {"comparison": [r.to_dict() for r in results]}
+        doc = {"comparison": [one(r) for r in results]}
     if report is not None:
         doc["report"] = report
     return doc
 
 
-def write_plan_report(results: list[Any], out_dir: Path, doc: dict[str, Any]) -> Path:
+def write_plan_report(results: list[Any], out_dir: Path, doc: dict[str, Any],
+                      finances: dict[str, Any] | None = None) -> Path:
     """Write index.html, tables/*.csv and plan.json into ``out_dir``, atomically.
 
     The files are written into a temporary folder beside ``out_dir`` that then replaces it.
@@ -242,12 +257,20 @@ def write_plan_report(results: list[Any], out_dir: Path, doc: dict[str, Any]) ->
         umask = os.umask(0)
         os.umask(umask)
         os.chmod(tmp, 0o777 & ~umask)
-        page = render_plan(results[0]) if len(results) == 1 else render_comparison(results)
+        finances = finances or {}
+        if len(results) == 1:
+            f = finances.get(getattr(results[0], "scenario", None))
+            page = render_plan(results[0]) if f is None else render_plan(results[0], f)
+        else:
+            page = render_comparison(results, finances)
         write_atomic(tmp / "index.html", page)
         for r in results:
             sub = tmp / "tables" if len(results) == 1 else tmp / "tables" / r.scenario
             for name, df in plan_tables(r).items():
                 write_atomic(sub / f"{name}.csv", df.to_csv(index=False))
+            if finances and r.scenario in finances:
+                write_atomic(sub / "cash_flow.csv", finances[r.scenario].to_frame()
+                             .to_csv(index=False))
         write_atomic(tmp / "plan.json", json_text(doc))
         _swap_into_place(tmp, out_dir)
     except BaseException:

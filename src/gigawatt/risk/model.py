@@ -21,6 +21,8 @@ from ..plan.accounting import Decisions
 from ..plan.capability import REFERENCE_CLUSTER_GPUS
 from ..plan.inputs import PlanInputs
 from ..scenario import Scenario, Uncertainty
+from .funding import NAMES as FUNDING_NAMES
+from .funding import FundingModel
 from .goodput import EttrCurve, ettr_curve
 from .outcomes import PlanArrays, evaluate, outcome_names, plan_arrays
 from .result import Milestone
@@ -50,10 +52,27 @@ class _Base:
     promise: dict[str, float]       # the base plan's outcomes in the neutral world
     last_phase_year: int
     primary_outcome: str
+    funding: FundingModel | None = None
+    phase_starts: tuple[tuple[str, int], ...] = ()
 
     @property
     def outcome_names(self) -> list[str]:
-        return outcome_names(self.years, self.ettr is not None)
+        names = outcome_names(self.years, self.ettr is not None)
+        return names + list(FUNDING_NAMES) if self.funding is not None else names
+
+    def _funding_milestones(self) -> list[Milestone]:
+        if self.funding is None:
+            return []
+        out = [Milestone("funded_through_end", "funded_through_end", 1.0, at_most=False,
+                         description="the committed equity, loans and revenue cover every "
+                                     f"year to the programme's end ({self.funding.end_year})")]
+        if len(self.phase_starts) >= 3:
+            pid, start = self.phase_starts[2]
+            out.append(Milestone(f"money_lasts_to_{pid}", "first_shortfall_year",
+                                 float(start), at_most=False,
+                                 description=f"the committed money does not run out before "
+                                             f"phase 3 ({pid}, {start})"))
+        return out
 
     def milestones(self) -> list[Milestone]:
         """Budget held, full capacity by the last phase, 90% of planned compute by year."""
@@ -70,7 +89,7 @@ class _Base:
                                  description=f">= {COMPUTE_MILESTONE_SHARE:.0%} of the "
                                              f"planned {self.promise[name]:.4g} effective "
                                              f"exaFLOP/s in {y}"))
-        return out
+        return out + self._funding_milestones()
 
     def world(self, x: np.ndarray) -> World:
         return world_from_vector(self.uncertainties, x)
@@ -87,7 +106,10 @@ class FixedPlanModel(_Base):
 
     def evaluate(self, x: np.ndarray) -> np.ndarray:
         w = self.world(x)
-        return evaluate(self.arrays, w, self.years, self.ettr_at(w))
+        out = evaluate(self.arrays, w, self.years, self.ettr_at(w))
+        if self.funding is None:
+            return out
+        return np.concatenate([out, self.funding.evaluate(self.arrays, w)])
 
 
 @dataclass(frozen=True, eq=False)
@@ -172,8 +194,31 @@ def build_model(sc: Scenario, cat: Catalog, *, fixed_plan: bool = True, seed: in
                          "(the base plan's largest placed training run)")
     common = _common(sc, arrays, years, curve)
     if fixed_plan:
-        return FixedPlanModel(**common, arrays=arrays), notes
+        funding = _funding(sc, cat, inputs, decisions, notes)
+        if funding is not None:
+            common["promise"].update(zip(FUNDING_NAMES,
+                                         map(float, funding.evaluate(arrays, World()))))
+        return FixedPlanModel(**common, arrays=arrays, funding=funding,
+                              phase_starts=tuple((p.id, p.start_year) for p in sc.phases)
+                              ), notes
+    if sc.financing is not None:
+        notes.append("funding outcomes are drawn with the fixed plan only (--fixed-plan)")
     return ResolveModel(**common, inputs=inputs), notes
+
+
+def _funding(sc: Scenario, cat: Catalog, inputs: PlanInputs, decisions: Decisions,
+             notes: list[str]) -> FundingModel | None:
+    """The funding outcomes' model when the scenario has a financing block."""
+    if sc.financing is None:
+        return None
+    from ..finance import scenario_flows
+    from ..plan.result import read_result
+
+    plan = read_result(inputs, decisions, status="optimal", binding=[], relaxations=[])
+    notes.append("funding outcomes count the inference demand as fully served by the base "
+                 "plan (revenue scales with the accelerators online in each draw)")
+    return FundingModel(scenario_flows(sc, inputs, plan, cat), sc.financing,
+                        sc.hardware_life_years, sc.end_year)
 
 
 def _common(sc: Scenario, arrays: PlanArrays, years: Sequence[int],
