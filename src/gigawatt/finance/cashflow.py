@@ -13,6 +13,8 @@ Two views of the same money:
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -100,37 +102,27 @@ def capital_charge(owned: dict[str, np.ndarray], lives: dict[str, float], rate: 
     return out
 
 
-def finance_flows(flows: PlanFlows, fin: Financing, *, scenario: str, life_years: float,
+def money_by_year(flows: PlanFlows, fin: Financing, *, life_years: float,
                   funding_scale: float = 1.0, capacity_share: np.ndarray | None = None
-                  ) -> FinanceResult:
-    """The cash flow of a plan under its financing.
-
-    Parameters
-    ----------
-    flows : the plan's flows by year (see :func:`gigawatt.finance.flows.plan_flows`).
-    fin : the scenario's financing.
-    scenario : scenario id (for the result).
-    life_years : the scenario's accelerator life (default depreciation life).
-    funding_scale : multiplier on every equity and loan amount (the risk layer's drawn
-        budget factor).
-    capacity_share : by year, the share of the planned capacity actually online (the risk
-        layer's delays); scales revenue. Default 1.
-    """
+                  ) -> dict[str, Any]:
+    """Every money column by year (arrays over ``flows.years``) and the lease and book
+    totals; the shared core of :func:`finance_flows` and the risk layer's draws."""
     y = flows.years
     n = len(y)
     share = np.ones(n) if capacity_share is None else np.asarray(capacity_share, float)
     owned, leased, rent, rent_after = _leases(flows, fin)
-    capex_owned = sum(owned.values())
     lives = _lives(fin, life_years)
     dep = {k: straight_line(v, lives[k]) for k, v in owned.items()}
-    depreciation = sum(dep.values())
+    m: dict[str, Any] = {"owned": owned, "lives": lives, "leased": leased, "rent": rent,
+                         "rent_after": rent_after, "capex": sum(owned.values()),
+                         "depreciation": sum(dep.values())}
     book = float(sum(owned[k].sum() - dep[k].sum() for k in ASSET_CLASSES))
-    terminal = np.zeros(n)
+    m["terminal"] = np.zeros(n)
     if fin.terminal_value == "book":
-        terminal[-1] = max(book, 0.0)
-    rev_tokens, rev_hours = _revenue(flows, fin, share)
-    revenue = rev_tokens + rev_hours
-    opex = flows.opex_usd
+        m["terminal"][-1] = max(book, 0.0)
+    m["rev_tokens"], m["rev_hours"] = _revenue(flows, fin, share)
+    m["revenue"] = m["rev_tokens"] + m["rev_hours"]
+    m["opex"] = flows.opex_usd
     cols: dict[str, np.ndarray] = {}
     interest, principal, draws, outstanding = (np.zeros(n) for _ in range(4))
     for kind, loan in fin.loans:
@@ -148,47 +140,74 @@ def finance_flows(flows: PlanFlows, fin: Financing, *, scenario: str, life_years
                 e[y == row.year] += row.amount_usd * funding_scale
         equity += e
         cols[f"equity_{p.id}_usd"] = e
-    operating = revenue - opex - rent
-    tax_unlevered = _tax(fin.tax_rate, operating - depreciation)
-    tax = _tax(fin.tax_rate, operating - depreciation - interest)
-    project = operating - capex_owned - tax_unlevered + terminal
-    net = equity + draws + operating - capex_owned - interest - principal - tax
-    position = np.cumsum(net)
+    operating = m["revenue"] - m["opex"] - rent
+    m["tax_unlevered"] = _tax(fin.tax_rate, operating - m["depreciation"])
+    m["tax"] = _tax(fin.tax_rate, operating - m["depreciation"] - interest)
+    m["project"] = operating - m["capex"] - m["tax_unlevered"] + m["terminal"]
+    m["net"] = equity + draws + operating - m["capex"] - interest - principal - m["tax"]
+    m["position"] = np.cumsum(m["net"])
+    m.update(interest=interest, principal=principal, draws=draws, outstanding=outstanding,
+             equity=equity, cols=cols)
+    return m
+
+
+def finance_flows(flows: PlanFlows, fin: Financing, *, scenario: str, life_years: float,
+                  funding_scale: float = 1.0, capacity_share: np.ndarray | None = None
+                  ) -> FinanceResult:
+    """The cash flow of a plan under its financing.
+
+    Parameters
+    ----------
+    flows : the plan's flows by year (see :func:`gigawatt.finance.flows.plan_flows`).
+    fin : the scenario's financing.
+    scenario : scenario id (for the result).
+    life_years : the scenario's accelerator life (default depreciation life).
+    funding_scale : multiplier on every equity and loan amount (the risk layer's drawn
+        budget factor).
+    capacity_share : by year, the share of the planned capacity actually online (the risk
+        layer's delays); scales revenue. Default 1.
+    """
+    y = flows.years
+    m = money_by_year(flows, fin, life_years=life_years, funding_scale=funding_scale,
+                      capacity_share=capacity_share)
+    position = m["position"]
     gap, gap_year = funding_gap(position, y)
     short = np.nonzero(position < 0)[0]
     rate = fin.cost_of_capital
     hours = flows.accelerators * HOURS_PER_YEAR
-    loaded = capital_charge(owned, lives, rate) + opex + rent
+    loaded = capital_charge(m["owned"], m["lives"], rate) + m["opex"] + m["rent"]
     per_hour = float(loaded.sum() / hours.sum()) if hours.sum() > 0 else None
     inf_hours = float((flows.inference_accelerators * HOURS_PER_YEAR).sum())
     tok = float(flows.served_tokens.sum())
     per_mtok = per_hour * inf_hours / tok * 1e6 if per_hour is not None and tok > 0 else None
-    r = irr(project, y)
+    r = irr(m["project"], y)
+    owned = m["owned"]
     table = pd.DataFrame({
         "year": y, "capex_accelerators_usd": owned["accelerators"],
         "capex_halls_usd": owned["halls"], "capex_power_usd": owned["power"],
-        "capex_usd": capex_owned, "leased_capex_usd": leased, "lease_rent_usd": rent,
+        "capex_usd": m["capex"], "leased_capex_usd": m["leased"], "lease_rent_usd": m["rent"],
         "opex_energy_usd": flows.opex_energy_usd, "opex_fixed_usd": flows.opex_fixed_usd,
-        "opex_support_usd": flows.opex_support_usd, "opex_usd": opex,
-        "revenue_tokens_usd": rev_tokens, "revenue_gpu_hours_usd": rev_hours,
-        "revenue_usd": revenue, "depreciation_usd": depreciation, "interest_usd": interest,
-        "principal_usd": principal, "tax_usd": tax, "equity_usd": equity,
-        "loans_drawn_usd": draws, **cols, "funding_in_usd": equity + draws,
-        "net_cash_usd": net, "cumulative_position_usd": position,
-        "debt_outstanding_usd": outstanding, "project_cash_flow_usd": project,
-        "terminal_value_usd": terminal, "accelerators": flows.accelerators,
-        "served_tokens": flows.served_tokens,
+        "opex_support_usd": flows.opex_support_usd, "opex_usd": m["opex"],
+        "revenue_tokens_usd": m["rev_tokens"], "revenue_gpu_hours_usd": m["rev_hours"],
+        "revenue_usd": m["revenue"], "depreciation_usd": m["depreciation"],
+        "interest_usd": m["interest"], "principal_usd": m["principal"], "tax_usd": m["tax"],
+        "equity_usd": m["equity"], "loans_drawn_usd": m["draws"], **m["cols"],
+        "funding_in_usd": m["equity"] + m["draws"], "net_cash_usd": m["net"],
+        "cumulative_position_usd": position, "debt_outstanding_usd": m["outstanding"],
+        "project_cash_flow_usd": m["project"], "terminal_value_usd": m["terminal"],
+        "accelerators": flows.accelerators, "served_tokens": flows.served_tokens,
         "inference_accelerators": flows.inference_accelerators})
     return FinanceResult(
         scenario=scenario, table=table, cost_of_capital=rate,
-        npv_usd=npv(rate, project, y), irr=r.value, irr_note=r.reason,
-        payback_year=payback_year(project, y), funding_gap_usd=gap,
+        npv_usd=npv(rate, m["project"], y), irr=r.value, irr_note=r.reason,
+        payback_year=payback_year(m["project"], y), funding_gap_usd=gap,
         funding_gap_year=gap_year,
         first_shortfall_year=int(y[short[0]]) if len(short) else None,
         usd_per_gpu_hour=per_hour, usd_per_million_tokens=per_mtok,
-        funding_usd=float((equity + draws).sum()), lease_rent_after_horizon_usd=rent_after,
-        debt_outstanding_end_usd=float(outstanding[-1]), end_year=flows.end_year,
+        funding_usd=float((m["equity"] + m["draws"]).sum()),
+        lease_rent_after_horizon_usd=m["rent_after"],
+        debt_outstanding_end_usd=float(m["outstanding"][-1]), end_year=flows.end_year,
         notes=list(flows.notes))
 
 
-__all__ = ["finance_flows", "capital_charge"]
+__all__ = ["finance_flows", "money_by_year", "capital_charge"]

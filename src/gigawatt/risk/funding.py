@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from ..finance import finance_flows
+from ..finance.cashflow import money_by_year
 from ..finance.flows import PlanFlows
 from ..financing import Financing
 from .outcomes import PlanArrays, _online, batch_delay
@@ -39,13 +39,15 @@ class FundingModel:
 
     def evaluate(self, arr: PlanArrays, world: World) -> np.ndarray:
         """(funding gap USD, first shortfall year, 1 if funded through the end else 0)."""
-        flows = perturbed_flows(self.flows, arr, world)
         share = online_share(self.flows.years, arr, world)
-        f = finance_flows(flows, self.financing, scenario="", life_years=self.life_years,
-                          funding_scale=world.budget_factor, capacity_share=share)
-        first = (self.never_short_year if f.first_shortfall_year is None
-                 else float(f.first_shortfall_year))
-        return np.array([f.funding_gap_usd, first, float(f.funded_through(self.end_year))])
+        flows = perturbed_flows(self.flows, arr, world, share)
+        pos = money_by_year(flows, self.financing, life_years=self.life_years,
+                            funding_scale=world.budget_factor, capacity_share=share)["position"]
+        years = self.flows.years
+        short = np.nonzero(pos < 0)[0]
+        first = float(years[short[0]]) if len(short) else self.never_short_year
+        gap = float(max(0.0, -pos.min()))
+        return np.array([gap, first, float(first > self.end_year)])
 
 
 def online_share(years: np.ndarray, arr: PlanArrays, world: World) -> np.ndarray:
@@ -59,15 +61,16 @@ def online_share(years: np.ndarray, arr: PlanArrays, world: World) -> np.ndarray
     return share
 
 
-def perturbed_flows(flows: PlanFlows, arr: PlanArrays, world: World) -> PlanFlows:
-    """The flows with drawn accelerator prices (capex) and online shares (opex)."""
+def perturbed_flows(flows: PlanFlows, arr: PlanArrays, world: World, share: np.ndarray
+                    ) -> PlanFlows:
+    """The flows with drawn accelerator prices (capex) and online shares ``share`` by year
+    (energy and hardware support)."""
     price = np.array([world.accelerator_price_factor.get(a, 1.0) for a in arr.accelerators])
     spend = np.einsum("ysa,a->y", arr.new, arr.capex_usd_per_accelerator)
     drawn = np.einsum("ysa,a->y", arr.new, arr.capex_usd_per_accelerator * price)
     factor = np.ones(len(flows.years))
     idx = np.searchsorted(flows.years, arr.years)
     factor[idx] = np.divide(drawn, spend, out=np.ones_like(drawn), where=spend > 0)
-    share = online_share(flows.years, arr, world)
     capex = {**flows.capex_usd, "accelerators": flows.capex_usd["accelerators"] * factor}
     return replace(flows, capex_usd=capex,
                    opex_energy_usd=flows.opex_energy_usd * share
