@@ -78,15 +78,17 @@ def _reindex(df: pd.DataFrame, rows: list[str], cols: list[str]) -> pd.DataFrame
 
 @lru_cache(maxsize=4096)
 def _training_point(model: str, accelerator: str, gpus: int, precision: str,
-                    global_batch: int, seq_len: int) -> tuple[float, float, str]:
+                    global_batch: int, seq_len: int, tokens: float | None = None
+                    ) -> tuple[float, float, str]:
     """(MFU, tokens/s per GPU, why-not) of the best training plan at a fixed global batch
-    (sequences of ``seq_len`` tokens); zeros if none runs."""
+    (sequences of ``seq_len`` tokens; ``tokens`` sets the run's batch ceiling); zeros if
+    none runs."""
     from .. import perf
 
     try:
         best = perf.search_training(model, accelerator, gpus, precision=precision,
                                     global_batch=global_batch, seq_len=seq_len,
-                                    top_k=1).best
+                                    tokens=tokens, top_k=1).best
     except GigawattError as exc:
         return 0.0, 0.0, str(exc)
     return float(best.mfu), float(best.tokens_per_s) / gpus, ""
@@ -204,10 +206,17 @@ def _evaluate(sc: Scenario, cat: Catalog, cluster_gpus: int) -> Capability:
     accs = _accelerator_ids(sc)
     notes: list[str] = []
 
-    def batch_of(model: str) -> tuple[int, int]:
-        """(global batch in sequences, sequence length) of the reference batch in tokens."""
+    def batch_of(model: str, tokens: float | None = None) -> tuple[int, int]:
+        """(global batch in sequences, sequence length): the reference batch in tokens,
+        at most the run's batch ceiling (:func:`gigawatt.perf.batch.batch_ceiling`;
+        without ``tokens`` a compute-optimal run of the model)."""
+        from ..perf.batch import batch_ceiling
+        from ..perf.llm import model_spec
+
         seq_len = cat.model(model).seq_len
-        return max(1, round(sc.reference_global_batch_tokens / seq_len)), seq_len
+        ceiling = batch_ceiling(model_spec(cat.model(model), seq_len), tokens)
+        want = max(1, round(sc.reference_global_batch_tokens / seq_len))
+        return min(want, ceiling.max_sequences(seq_len)), seq_len
 
     mfu: dict[str, float] = {}
     for a in accs:
@@ -220,7 +229,7 @@ def _evaluate(sc: Scenario, cat: Catalog, cluster_gpus: int) -> Capability:
     for w in sc.workloads.training:
         for a in accs:
             _, rate, why = _training_point(w.model, a, cluster_gpus, w.precision,
-                                           *batch_of(w.model))
+                                           *batch_of(w.model, w.tokens), w.tokens)
             train.loc[a, w.id] = rate
             if why:
                 notes.append(f"{a} cannot train {w.model} ({w.id}): {why}")
