@@ -117,9 +117,13 @@ def _accelerator_ids(sc: Scenario) -> list[str]:
 
 @lru_cache(maxsize=1)
 def _perf_digest() -> str:
-    """Hash of the performance model's source files (part of every disk-cache key)."""
+    """Hash of the performance model's source and data files and of this module (part of
+    every disk-cache key: a change to either never reads a stale entry)."""
     h = hashlib.sha256()
-    for path in sorted((Path(__file__).parent.parent / "perf").glob("*.py")):
+    perf = Path(__file__).parent.parent / "perf"
+    files = [p for p in perf.rglob("*") if p.is_file() and p.suffix in (".py", ".json",
+                                                                         ".yaml")]
+    for path in sorted(files) + [Path(__file__)]:
         h.update(path.name.encode())
         h.update(path.read_bytes())
     return h.hexdigest()
