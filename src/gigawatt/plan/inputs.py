@@ -53,6 +53,10 @@ class PlanInputs:
     existing : rows ``site``, ``accelerator``, ``count``, ``installed_year``.
     training : index workload id; ``model``, ``tokens``, ``deadline_year``, ``max_days``.
     training_tokens_per_s_per_gpu : accelerator x training workload (0: cannot run).
+    training_sites : optional rows ``workload``, ``year``, ``site``, ``accelerator``,
+        ``kacc``: a training run placed at a site needs at least ``kacc`` thousand active
+        accelerators of that type there in that year (set by the layer that places runs,
+        see ``gigawatt.ops.placement``; None: no placement requirement).
     inference_demand_tokens_per_s : year x inference workload, output tokens/s to serve.
     inference_tokens_per_s_per_gpu : accelerator x inference workload (0: cannot serve).
     facility : hall parameters ``capex_usd_per_mw``, ``build_years``, ``land_m2_per_mw``,
@@ -89,6 +93,7 @@ class PlanInputs:
     objective: str = "max_effective_compute"
     reference_model: str = ""
     notes: list[str] = field(default_factory=list)
+    training_sites: pd.DataFrame | None = None
 
     @property
     def start_year(self) -> int:

@@ -38,6 +38,8 @@ SLACKS = {
     "hbm-supply_tb-upper": ("slack-hbm_tb", PENALTY / 100, "TB of HBM"),
     "vendor-share_kacc-upper": ("slack-vendor_kacc", PENALTY, "thousand accelerators"),
     "training-tokens_t-lower": ("slack-training_ttokens", 1.0, "trillion tokens"),
+    "training-site_kacc-lower": ("slack-training_site_kacc", PENALTY / 10,
+                                 "thousand accelerators"),
     "inference-mtok_per_s-lower": ("slack-inference_mtok_per_s", 10.0,
                                    "million output tokens/s"),
 }
@@ -434,6 +436,21 @@ def define_training(m: ArrayModel, inputs: PlanInputs, t: _Terms) -> None:
         done = (free.take(0, years.get_loc(year)) * per_kacc).sum(0)
         m.add_rows(f"training-tokens_t-lower[{w}]", (), [], done + Expr.of(slack[k]), ">=",
                    row.tokens / 1e12, family="training-tokens_t-lower")
+    _placement(m, inputs, t)
+
+
+def _placement(m: ArrayModel, inputs: PlanInputs, t: _Terms) -> None:
+    """A placed run's site holds the accelerators its job needs (``training_sites``)."""
+    req = inputs.training_sites
+    if req is None or req.empty:
+        return
+    years, sites, accs = inputs.years, inputs.sites.index, inputs.accelerators.index
+    slack = m.add_cols("slack-training_site_kacc", ("placement",), [req.index])
+    for k, r in enumerate(req.itertuples()):
+        have = (t.active_kacc.take(0, years.get_loc(int(r.year)))
+                .take(0, sites.get_loc(r.site)).take(0, accs.get_loc(r.accelerator)))
+        m.add_rows(f"training-site_kacc-lower[{k}]", (), [], have + Expr.of(slack[k]), ">=",
+                   float(r.kacc), family="training-site_kacc-lower")
 
 
 def define_inference(m: ArrayModel, inputs: PlanInputs, t: _Terms) -> None:

@@ -50,6 +50,8 @@ SLACKS = {
     "hbm-supply_tb-upper": ("slack-hbm_tb", PENALTY / 100, "TB of HBM"),
     "vendor-share_kacc-upper": ("slack-vendor_kacc", PENALTY, "thousand accelerators"),
     "training-tokens_t-lower": ("slack-training_ttokens", 1.0, "trillion tokens"),
+    "training-site_kacc-lower": ("slack-training_site_kacc", PENALTY / 10,
+                                 "thousand accelerators"),
     "inference-mtok_per_s-lower": ("slack-inference_mtok_per_s", 10.0,
                                    "million output tokens/s"),
 }
@@ -281,7 +283,8 @@ def define_vendor_share(m: linopy.Model, inputs: PlanInputs, t: Terms) -> None:
 def define_training(m: linopy.Model, inputs: PlanInputs, t: Terms) -> None:
     """Each reference training run finishes within ``max_days`` on the fleet of its
     deadline year (accelerators not serving inference), at the rates the training model
-    predicts on each accelerator."""
+    predicts on each accelerator; and, where runs are placed (``training_sites``), the
+    site of each holds the accelerators of the type its job needs."""
     tr = inputs.training
     if tr.empty:
         return
@@ -298,6 +301,15 @@ def define_training(m: linopy.Model, inputs: PlanInputs, t: Terms) -> None:
         done = (free.sel(year=year) * _da(per_kacc.rename_axis("accelerator"))).sum("accelerator")
         m.add_constraints(done + slack.sel(training=w) >= row.tokens / 1e12,
                           name=f"training-tokens_t-lower[{w}]")
+    req = inputs.training_sites
+    if req is None or req.empty:
+        return
+    slack = m.add_variables(lower=0, coords=[req.index.rename("placement")],
+                            name="slack-training_site_kacc")
+    for k, r in enumerate(req.itertuples()):
+        have = t.active_kacc.sel(year=int(r.year), site=r.site, accelerator=r.accelerator)
+        m.add_constraints(have + slack.isel(placement=k) >= float(r.kacc),
+                          name=f"training-site_kacc-lower[{k}]")
 
 
 def define_inference(m: linopy.Model, inputs: PlanInputs, t: Terms) -> None:

@@ -34,6 +34,7 @@ SLACK_UNITS = {
     "slack-hbm_tb": (1e3, "GB"),
     "slack-vendor_kacc": (1e3, "accelerators"),
     "slack-training_ttokens": (1e12, "tokens"),
+    "slack-training_site_kacc": (1e3, "accelerators"),
     "slack-inference_mtok_per_s": (1e6, "output tokens/s"),
 }
 #: constraint family -> (what one unit of its right-hand side is, in words)
@@ -44,6 +45,7 @@ RHS_UNITS = {
     "hbm-supply_tb-upper": "TB of HBM supply",
     "vendor-share_kacc-upper": "thousand accelerators of vendor headroom",
     "training-tokens_t-lower": "trillion training tokens",
+    "training-site_kacc-lower": "thousand accelerators a placed training run needs",
     "inference-mtok_per_s-lower": "million output tokens/s of demand",
     "site-land_km2-upper": "km2 of land",
     "hall-it_mw-upper": "MW of data hall",
@@ -225,6 +227,8 @@ def _relax_message(family: str, where: dict[str, Any], amount: float, unit: str)
             "supply-kacc-upper": "accelerator supply cap", "hbm-supply_tb-upper": "HBM supply",
             "vendor-share_kacc-upper": "vendor share limit",
             "training-tokens_t-lower": "training demand (shortfall)",
+            "training-site_kacc-lower": "placed training run's accelerators (demand "
+                                        "shortfall)",
             "inference-mtok_per_s-lower": "inference demand (shortfall)"}[family]
     at = ", ".join(f"{k} {v}" for k, v in where.items())
     verb = "missed by" if "demand" in what else "raised by"
