@@ -15,7 +15,8 @@ from gigawatt.ops.placement import place_training
 def _plan(groups: dict[tuple[str, str], int], year: int = 2027):
     builds = pd.DataFrame([{"year": year, "site": s, "accelerator": a, "accelerators": n}
                            for (s, a), n in groups.items()])
-    phases = pd.DataFrame({"end_year": [year]}, index=pd.Index(["p1"], name="phase"))
+    phases = pd.DataFrame({"start_year": [year], "end_year": [year]},
+                          index=pd.Index(["p1"], name="phase"))
     return SimpleNamespace(builds=builds, phases=phases)
 
 

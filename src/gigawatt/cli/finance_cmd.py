@@ -20,14 +20,15 @@ SHOWN = [("capex_usd", "capex"), ("leased_capex_usd", "leased"), ("opex_usd", "o
 def solve_with_inputs(ref: str, time_limit_s: float = 60.0) -> tuple[Any, Any, Any, Any]:
     """(scenario, catalog, planner inputs, plan) with the plan command's capability cache."""
     from ..catalog import load_catalog
-    from ..plan import capability_for, optimise, plan_inputs
+    from ..plan import capability_for, plan_inputs
     from ..scenario import load_scenario
-    from .plan_cmd import cache_dir
+    from .plan_cmd import cache_dir, plan_placed
 
     cat = load_catalog()
     sc = load_scenario(ref, cat)
     inputs = plan_inputs(sc, cat, capability_for(sc, cat, cache_dir=cache_dir()))
-    return sc, cat, inputs, optimise(inputs, time_limit_s=time_limit_s)
+    # the plan `gigawatt plan` makes: training runs placed (a re-solve where one misses)
+    return sc, cat, inputs, plan_placed(sc, cat, frontier=False, time_limit_s=time_limit_s)
 
 
 def finances_for(refs: list[str], results: list[Any], cat: Any) -> dict[str, Any]:

@@ -18,10 +18,11 @@ def _site_fleet(scenario: str, site: Optional[str], year: Optional[int]) -> dict
     accelerator type with the most accelerators in the last year)."""
     from ..catalog import load_catalog
     from ..errors import UnknownIdError, ValidationError
-    from ..plan import plan_scenario
-    from .plan_cmd import cache_dir
+    from ..scenario import load_scenario
+    from .plan_cmd import plan_placed
 
-    r = plan_scenario(scenario, load_catalog(), cache_dir=cache_dir())
+    cat = load_catalog()
+    r = plan_placed(load_scenario(scenario, cat), cat, frontier=False)
     b = r.builds
     years = sorted(b.year.unique())
     y = years[-1] if year is None else int(year)

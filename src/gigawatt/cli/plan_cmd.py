@@ -60,28 +60,25 @@ def cache_dir() -> Path:
     return Path(base) / "gigawatt"
 
 
-def with_placement(result: Any, sc: Any, cat: Any) -> Any:
-    """The plan with its time-to-train rows composed: each reference run placed on the
-    (site, accelerator type) group that trains it soonest, at that job size's rate and
-    simulated ETTR (:func:`gigawatt.ops.placement.place_training`, cached on disk)."""
+def plan_placed(sc: Any, cat: Any, *, frontier: bool = True, **kwargs: Any) -> Any:
+    """The plan with its training runs placed (each on one site or linked group, at its
+    job size's rate and simulated ETTR; :func:`gigawatt.ops.placement.plan_with_placement`)
+    and the largest run per year (:func:`gigawatt.ops.frontier.plan_frontier`); the runs
+    are cached on disk."""
     from dataclasses import replace
 
-    from ..ops.placement import place_training
+    from ..ops.frontier import plan_frontier
+    from ..ops.placement import plan_with_placement
+    from ..plan import plan_scenario
     from .cache import JsonFolderCache
 
-    from ..ops.frontier import plan_frontier
-
     cache = JsonFolderCache(cache_dir() / "runs")
-    runs = place_training(result, sc, cat, cache=cache)
+    result = plan_with_placement(sc, cat, plan=plan_scenario, cache=cache,
+                                 cache_dir=cache_dir(), **kwargs)
+    if not frontier:
+        return result
     days = max([w.max_days for w in sc.workloads.training], default=120.0)
-    due = runs[runs.year >= runs.deadline_year].groupby("workload").head(1)
-    notes = list(result.notes) + [
-        f"{r.workload}: the fastest placement at the end of {r.year} "
-        f"({', '.join(r.placement) or 'no site can run it'}) takes "
-        f"{r.time_to_train_days:,.0f} days, more than its max_days {r.max_days:g}"
-        for r in due.itertuples() if not r.meets_max_days]
-    return replace(result, training=runs, notes=notes,
-                   frontier=plan_frontier(result, days, catalog=cat, cache=cache))
+    return replace(result, frontier=plan_frontier(result, days, catalog=cat, cache=cache))
 
 
 @app.command("plan")
@@ -105,7 +102,6 @@ def plan(
     """Optimise a build-out: what to build, where, when, for how much, what it delivers and
     what limits it; writes a self-contained HTML report."""
     from ..catalog import load_catalog
-    from ..plan import plan_scenario
     from ..scenario import load_scenario
     from ..report.plan_report import plan_document, write_plan_report
 
@@ -121,9 +117,7 @@ def plan(
         if progress_enabled() and not json:
             err_console().print(f"planning {ref} ...")
         sc = load_scenario(ref, cat)
-        results.append(with_placement(plan_scenario(sc, cat, cache_dir=cache_dir(),
-                                                    time_limit_s=time_limit_s, exact=exact),
-                                      sc, cat))
+        results.append(plan_placed(sc, cat, time_limit_s=time_limit_s, exact=exact))
     from .finance_cmd import finances_for
 
     finances = finances_for(refs, results, cat)

@@ -12,11 +12,10 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..catalog import Catalog, load_catalog
 from ..errors import ValidationError
 from .checkpoint import choose_interval
 from .failures import FailureModel, load_failure_model, sample_failures, sample_planned
@@ -24,6 +23,9 @@ from .power import PowerModel, build_series
 from .recovery import MODES, Interrupts, JobParams
 from .result import EventLog, OpsResult
 from .spares import auto_spares, serve
+
+if TYPE_CHECKING:
+    from ..catalog import Catalog
 
 HOURS_PER_DAY = 24.0
 MAX_GPUS = 100_000_000
@@ -169,7 +171,6 @@ def simulate(gpus: int, days: float, *, job_gpus: int | None = None,
     -------
     OpsResult
     """
-    t0 = time.perf_counter()
     if recovery not in MODES:
         raise ValidationError(f"{recovery!r} is not allowed; allowed: "
                               f"{', '.join(MODES)}", field="recovery")
@@ -177,8 +178,12 @@ def simulate(gpus: int, days: float, *, job_gpus: int | None = None,
     d = model.defaults
     g, nodes, j, job_nodes, horizon_h = _sizes(gpus, job_gpus, days, model.gpus_per_node)
     seed = int(_number("seed", seed, 0, 2**63 - 1))
-    power = PowerModel.from_catalog(catalog or load_catalog(), accelerator, d, power_limit_mw,
-                                    pue)
+    if catalog is None:
+        from ..catalog import load_catalog
+
+        catalog = load_catalog()
+    power = PowerModel.from_catalog(catalog, accelerator, d, power_limit_mw, pue)
+    t0 = time.perf_counter()  # the simulation proper: inputs (catalog, failure model) read
     setup = _setup(model, g, nodes, j, job_nodes, horizon_h, spare_nodes, repair_capacity,
                    replica_gpus)
     job = _job_params(setup, recovery, d, checkpoint_interval_min, restart_min, detect_min,

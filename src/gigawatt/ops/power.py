@@ -5,15 +5,17 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..catalog import Catalog
 from ..errors import ValidationError
 from .recovery import Interrupts, Timeline, activity
 from .result import Series
 from .spares import SparePool, counts_at
+
+if TYPE_CHECKING:
+    from ..catalog import Catalog
 
 #: candidate bin widths of the time series, minutes
 STEPS_MIN = (1, 5, 10, 15, 30, 60, 120, 240, 360, 720, 1440)

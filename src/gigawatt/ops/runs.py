@@ -19,7 +19,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from ..errors import PlanError
+from ..errors import PlanError, ValidationError
 from ..perf.batch import batch_ceiling
 from ..perf.llm import ModelSpec
 from ..perf.training import search_training
@@ -155,7 +155,7 @@ class RunSearch:
                                 seq_len=spec.seq_len, tokens=tokens, top_k=1,
                                 catalog=self.catalog, max_batch_tokens=ceiling,
                                 **self._link_kwargs()).best
-        except PlanError:
+        except (PlanError, ValidationError):  # no plan, or a run outside the model's range
             return None
         ideal = float(r.time_to_train_days)
         ettr = self.ettr(ideal, gpus, float(spec.params()))

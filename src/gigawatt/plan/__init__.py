@@ -8,21 +8,26 @@ again, or evaluate a fixed plan under other inputs (:func:`evaluate_plan`).
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from pathlib import Path
+from typing import Any
 
 from ..catalog import Catalog, load_catalog
+from ..lazy import lazy_getattr
 from ..scenario import Scenario, load_scenario
 from .capability import Capability, capability_for
 from .evaluate import evaluate_plan
 from .inputs import PlanInputs, plan_inputs
-from .model import build_model
 from .result import PlanResult, read_result
-from .solve import solve, solve_inputs
+from .solve import WarmStart, solve_inputs
+
+#: the linopy formulation (the readable reference; importing linopy costs ~0.5 s)
+__getattr__ = lazy_getattr(__name__, {"build_model": "model", "solve_model": "model"})
 
 
 def optimise(inputs: PlanInputs, *, time_limit_s: float = 60.0, mip_rel_gap: float = 1e-5,
-             exact: bool = False) -> PlanResult:
+             exact: bool = False, warm: WarmStart | None = None) -> PlanResult:
     """Solve a build-out given its input tables.
 
     Parameters
@@ -32,28 +37,39 @@ def optimise(inputs: PlanInputs, *, time_limit_s: float = 60.0, mip_rel_gap: flo
     mip_rel_gap : relative optimality gap at which the MILP stops.
     exact : solve the full MILP rather than LP relaxation + rounding (see
         :func:`gigawatt.plan.solve.solve_inputs`).
+    warm : a basis to start the LP from (see :class:`gigawatt.plan.solve.WarmStart`);
+        the result is the same as without it, to the solver's tolerance.
     """
     t0 = time.perf_counter()
-    s = solve_inputs(inputs, time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap, exact=exact)
+    s = solve_inputs(inputs, time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap, exact=exact,
+                     warm=warm)
     status = "relaxed" if s.relaxations else ("optimal" if s.condition == "optimal"
                                               else s.condition)
-    return read_result(inputs, s.decisions, status=status, binding=s.binding,
-                       relaxations=s.relaxations, solve_time_s=time.perf_counter() - t0,
-                       rounding_gap=abs(s.objective - s.lp_objective))
+    result = read_result(inputs, s.decisions, status=status, binding=s.binding,
+                         relaxations=s.relaxations, solve_time_s=time.perf_counter() - t0,
+                         rounding_gap=abs(s.objective - s.lp_objective))
+    return dataclasses.replace(result, warm_start=s.start)
 
 
 def plan_scenario(scenario: Scenario | str, catalog: Catalog | None = None, *,
-                  cache_dir: Path | None = None, **kwargs) -> PlanResult:
+                  cache_dir: Path | None = None, training_sites: Any = None,
+                  **kwargs) -> PlanResult:
     """Plan a scenario (object, built-in id or path) with the real performance models.
 
     ``cache_dir`` holds the capability tables between runs (see :func:`capability_for`);
+    ``training_sites`` are placement requirements of training runs (see
+    :class:`PlanInputs`; :func:`gigawatt.ops.placement.plan_with_placement` sets them);
     other keywords go to :func:`optimise`.
     """
     cat = catalog or load_catalog()
     sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario, cat)
     cap = capability_for(sc, cat, cache_dir=cache_dir)
-    return optimise(plan_inputs(sc, cat, cap), **kwargs)
+    inputs = plan_inputs(sc, cat, cap)
+    if training_sites is not None:
+        inputs = dataclasses.replace(inputs, training_sites=training_sites)
+    return optimise(inputs, **kwargs)
 
 
-__all__ = ["Capability", "PlanInputs", "PlanResult", "build_model", "capability_for",
-           "evaluate_plan", "optimise", "plan_inputs", "plan_scenario", "solve"]
+__all__ = ["Capability", "PlanInputs", "PlanResult", "WarmStart", "build_model",
+           "capability_for", "evaluate_plan", "optimise", "plan_inputs", "plan_scenario",
+           "solve_inputs", "solve_model"]

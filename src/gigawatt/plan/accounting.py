@@ -13,8 +13,8 @@ import numpy as np
 import pandas as pd
 
 from .inputs import BATTERY_HOURS, PlanInputs
-from .model import (
-    HOURS_PER_YEAR, _energy_price, existing_it_mw, existing_power_mw, site_limit_mw,
+from .installed import (
+    HOURS_PER_YEAR, energy_price, existing_it_mw, existing_power_mw, site_limit_mw,
 )
 
 
@@ -149,7 +149,7 @@ def cost_by_year(inputs: PlanInputs, d: Decisions) -> pd.DataFrame:
     cap = _cum(pw_new, y, None) + existing_power_mw(inputs).reindex(index=s, columns=p) \
         .to_numpy()[None]
     gen = _cube(d.gen_gwh, "gen_gwh", [y, s, p])
-    price = _energy_price(inputs).reindex(index=s, columns=p).to_numpy()
+    price = energy_price(inputs).reindex(index=s, columns=p).to_numpy()
     halls = _cum(hall_new, y, None).sum(axis=1)
     df = pd.DataFrame({
         "capex_accelerators_usd": (new * per_acc).sum(axis=(1, 2)),

@@ -53,6 +53,10 @@ class PlanInputs:
     existing : rows ``site``, ``accelerator``, ``count``, ``installed_year``.
     training : index workload id; ``model``, ``tokens``, ``deadline_year``, ``max_days``.
     training_tokens_per_s_per_gpu : accelerator x training workload (0: cannot run).
+    training_sites : optional rows ``workload``, ``year``, ``site``, ``accelerator``,
+        ``kacc``: a training run placed at a site needs at least ``kacc`` thousand active
+        accelerators of that type there in that year (set by the layer that places runs,
+        see ``gigawatt.ops.placement``; None: no placement requirement).
     inference_demand_tokens_per_s : year x inference workload, output tokens/s to serve.
     inference_tokens_per_s_per_gpu : accelerator x inference workload (0: cannot serve).
     facility : hall parameters ``capex_usd_per_mw``, ``build_years``, ``land_m2_per_mw``,
@@ -89,6 +93,7 @@ class PlanInputs:
     objective: str = "max_effective_compute"
     reference_model: str = ""
     notes: list[str] = field(default_factory=list)
+    training_sites: pd.DataFrame | None = None
 
     @property
     def start_year(self) -> int:
@@ -321,6 +326,7 @@ def precheck(inputs: PlanInputs) -> None:
                               "(sites.power_mw_by_year); allowed: > 0 MW in some year",
                               field="sites.power_mw_by_year")
     _precheck_contradictions(inputs, window)
+    _precheck_installed_land(inputs)
     if (a.it_power_w <= 0).any() or (a.accelerators_per_unit < 1).any():
         raise ValidationError("accelerator table has non-positive power or unit size",
                               field="accelerators")
@@ -352,6 +358,24 @@ def _precheck_contradictions(inputs: PlanInputs, window: pd.Series) -> None:
         raise InfeasibleError("every accelerator's supply cap is 0 in every year it is "
                               "available: nothing can be bought; allowed: a cap > 0 (or none) "
                               "in some available year", field="accelerators.supply_cap_by_year")
+
+
+def _precheck_installed_land(inputs: PlanInputs) -> None:
+    """The installed base needs halls, and halls need land: a base that needs more land
+    than its site has can be neither kept nor relaxed (land has no elastic slack)."""
+    w = inputs.accelerators.it_power_w
+    per_mw = inputs.facility["land_m2_per_mw"]
+    need: dict[str, float] = {}
+    for e in inputs.existing.itertuples():
+        if e.accelerator in w.index:
+            need[e.site] = need.get(e.site, 0.0) + e.count * w[e.accelerator] / 1e6 * per_mw
+    for site, m2 in need.items():
+        land = float(inputs.sites.land_m2.get(site, np.inf))
+        if m2 > land * (1 + 1e-9):
+            raise InfeasibleError(
+                f"the installed base at site {site} needs {m2:,.0f} m2 of data-hall land "
+                f"({per_mw:,.0f} m2 per MW of IT), the site has {land:,.0f} m2; allowed: "
+                f"existing counts at {site} whose IT power fits its land", field="existing")
 
 
 def lead_years(years: float) -> int:

@@ -32,8 +32,10 @@ import pandas as pd
 import xarray as xr
 
 from .inputs import BATTERY_HOURS, PlanInputs, lead_years
-
-HOURS_PER_YEAR = 8760.0
+from .installed import (  # noqa: F401  (site_limit_mw & co. are read from here too)
+    HOURS_PER_YEAR, discount_factors, energy_price, existing_it_mw, existing_kacc,
+    existing_power_mw, site_limit_mw, source_lead_years,
+)
 #: objective units per slack unit; far above the most any unit of a limit can buy
 PENALTY = 1e4
 #: weight of NPV cost (billion USD) in the max-compute objective: a tie-breaker only
@@ -48,6 +50,8 @@ SLACKS = {
     "hbm-supply_tb-upper": ("slack-hbm_tb", PENALTY / 100, "TB of HBM"),
     "vendor-share_kacc-upper": ("slack-vendor_kacc", PENALTY, "thousand accelerators"),
     "training-tokens_t-lower": ("slack-training_ttokens", 1.0, "trillion tokens"),
+    "training-site_kacc-lower": ("slack-training_site_kacc", PENALTY / 10,
+                                 "thousand accelerators"),
     "inference-mtok_per_s-lower": ("slack-inference_mtok_per_s", 10.0,
                                    "million output tokens/s"),
 }
@@ -89,57 +93,11 @@ def _in_phase(inputs: PlanInputs) -> xr.DataArray:
 
 def _existing_kacc(inputs: PlanInputs) -> xr.DataArray:
     """Installed-base accelerators active each year (thousands), year x site x accelerator."""
-    y = inputs.years
-    arr = np.zeros((len(y), len(inputs.sites), len(inputs.accelerators)))
-    life = inputs.life_years_int()
-    for e in inputs.existing.itertuples():
-        if e.accelerator not in inputs.accelerators.index:
-            continue
-        i = inputs.sites.index.get_loc(e.site)
-        j = inputs.accelerators.index.get_loc(e.accelerator)
-        on = (y >= e.installed_year) & (y < e.installed_year + life)
-        arr[on, i, j] += e.count / 1e3
-    return xr.DataArray(arr, coords={"year": y.to_numpy(), "site": inputs.sites.index.to_numpy(),
-                                     "accelerator": inputs.accelerators.index.to_numpy()},
+    return xr.DataArray(existing_kacc(inputs),
+                        coords={"year": inputs.years.to_numpy(),
+                                "site": inputs.sites.index.to_numpy(),
+                                "accelerator": inputs.accelerators.index.to_numpy()},
                         dims=["year", "site", "accelerator"])
-
-
-def existing_it_mw(inputs: PlanInputs) -> pd.Series:
-    """IT MW of the installed base per site (its halls exist already)."""
-    w = inputs.accelerators.it_power_w
-    out = pd.Series(0.0, index=inputs.sites.index)
-    for e in inputs.existing.itertuples():
-        if e.accelerator in w.index:
-            out[e.site] += e.count * w[e.accelerator] / 1e6
-    return out
-
-
-def site_limit_mw(inputs: PlanInputs) -> pd.DataFrame:
-    """year x site: the site's power limit, and never below what its installed base
-    already draws (an installed fleet is powered, whatever the schedule says)."""
-    base = _existing_kacc(inputs) * xr.DataArray(
-        inputs.accelerators.it_power_w.to_numpy() * 1e3 / 1e6,
-        coords={"accelerator": inputs.accelerators.index.to_numpy()}, dims=["accelerator"])
-    fac = (base.sum("accelerator") * xr.DataArray(
-        inputs.sites.pue.to_numpy(), coords={"site": inputs.sites.index.to_numpy()},
-        dims=["site"])).to_pandas()
-    limit = inputs.site_power_mw.reindex(index=inputs.years, columns=inputs.sites.index)
-    return np.maximum(limit, fac.reindex(index=limit.index, columns=limit.columns))
-
-
-def existing_power_mw(inputs: PlanInputs) -> pd.DataFrame:
-    """site x source: power serving the installed base, credited to the site's first firm
-    source (grid preferred)."""
-    out = pd.DataFrame(0.0, index=inputs.site_sources.index, columns=inputs.site_sources.columns)
-    fac = existing_it_mw(inputs) * inputs.sites.pue
-    ps = inputs.power_sources
-    order = sorted(ps.index, key=lambda p: (ps.kind[p] != "grid", not ps.firm[p], p))
-    for site, mw in fac.items():
-        firm = [p for p in order if inputs.site_sources.loc[site, p] and ps.firm[p]
-                and ps.kind[p] != "battery"]
-        if mw > 0 and firm:
-            out.loc[site, firm[0]] = mw
-    return out
 
 
 def add_variables(m: linopy.Model, inputs: PlanInputs, integer: bool = True,
@@ -180,17 +138,6 @@ def add_variables(m: linopy.Model, inputs: PlanInputs, integer: bool = True,
                                          inf.columns.rename("inference")], name="serve_kacc")
 
 
-def source_lead_years(inputs: PlanInputs) -> pd.Series:
-    """Whole years from the programme start before new capacity of each source can run.
-
-    Grid supply has none here: the site's power schedule (``site_power_mw``) already says
-    when its interconnection delivers, and caps the load.
-    """
-    ps = inputs.power_sources
-    lead = ps.lead_time_years.map(lead_years)
-    return lead.where(ps.kind != "grid", 0)
-
-
 def build_terms(m: linopy.Model, inputs: PlanInputs) -> Terms:
     """Fleet, power and money expressions in terms of the decisions."""
     a, sites, ps, fac = inputs.accelerators, inputs.sites, inputs.power_sources, inputs.facility
@@ -211,7 +158,7 @@ def build_terms(m: linopy.Model, inputs: PlanInputs) -> Terms:
     per_mw = ps.capex_usd_per_kw * 1e3 + battery * BATTERY_HOURS * ps.capex_usd_per_kwh * 1e3
     capex_power = (m.variables["power_mw"] * _da(per_mw.rename_axis("source") / 1e9)
                    ).sum(["site", "source"])
-    price = _energy_price(inputs)
+    price = energy_price(inputs)
     energy = (m.variables["gen_gwh"] * _da(price * 1e3 / 1e9)).sum(["site", "source"])
     fixed_om = (power_cum * _da(ps.fixed_opex_usd_per_kw_year.rename_axis("source")
                                 * 1e3 / 1e9)).sum(["site", "source"])
@@ -223,15 +170,6 @@ def build_terms(m: linopy.Model, inputs: PlanInputs) -> Terms:
     return Terms(active_kacc=active_kacc, it_mw=it_mw, facility_mw=facility_mw,
                  power_cum_mw=power_cum, capex_busd=capex_acc + capex_hall + capex_power,
                  opex_busd=energy + fixed_om + hall_om + support)
-
-
-def _energy_price(inputs: PlanInputs) -> pd.DataFrame:
-    """site x source energy price, USD/MWh (a source without its own price: site grid)."""
-    ps = inputs.power_sources
-    grid = inputs.sites.electricity_usd_per_mwh
-    out = pd.DataFrame({p: ps.energy_usd_per_mwh[p] if pd.notna(ps.energy_usd_per_mwh[p])
-                        else grid for p in ps.index}, index=inputs.sites.index)
-    return out.rename_axis(index="site", columns="source").astype(float)
 
 
 def define_hall_capacity(m: linopy.Model, inputs: PlanInputs, t: Terms) -> None:
@@ -345,7 +283,8 @@ def define_vendor_share(m: linopy.Model, inputs: PlanInputs, t: Terms) -> None:
 def define_training(m: linopy.Model, inputs: PlanInputs, t: Terms) -> None:
     """Each reference training run finishes within ``max_days`` on the fleet of its
     deadline year (accelerators not serving inference), at the rates the training model
-    predicts on each accelerator."""
+    predicts on each accelerator; and, where runs are placed (``training_sites``), the
+    site of each holds the accelerators of the type its job needs."""
     tr = inputs.training
     if tr.empty:
         return
@@ -362,6 +301,15 @@ def define_training(m: linopy.Model, inputs: PlanInputs, t: Terms) -> None:
         done = (free.sel(year=year) * _da(per_kacc.rename_axis("accelerator"))).sum("accelerator")
         m.add_constraints(done + slack.sel(training=w) >= row.tokens / 1e12,
                           name=f"training-tokens_t-lower[{w}]")
+    req = inputs.training_sites
+    if req is None or req.empty:
+        return
+    slack = m.add_variables(lower=0, coords=[req.index.rename("placement")],
+                            name="slack-training_site_kacc")
+    for k, r in enumerate(req.itertuples()):
+        have = t.active_kacc.sel(year=int(r.year), site=r.site, accelerator=r.accelerator)
+        m.add_constraints(have + slack.isel(placement=k) >= float(r.kacc),
+                          name=f"training-site_kacc-lower[{k}]")
 
 
 def define_inference(m: linopy.Model, inputs: PlanInputs, t: Terms) -> None:
@@ -400,8 +348,7 @@ CONSTRAINT_FAMILIES = (define_hall_capacity, define_hall_lead, define_land, defi
 
 def discount(inputs: PlanInputs) -> xr.DataArray:
     """Discount factor of each year to the programme start."""
-    y = inputs.years.to_numpy()
-    return xr.DataArray((1 + inputs.discount_rate) ** -(y - y[0]), coords={"year": y},
+    return xr.DataArray(discount_factors(inputs), coords={"year": inputs.years.to_numpy()},
                         dims=["year"])
 
 
@@ -447,3 +394,18 @@ def build_model(inputs: PlanInputs, integer: bool = True,
             define(m, inputs, t)
         define_objective(m, inputs, t)
     return m, t
+
+
+def solve_model(m: linopy.Model, time_limit_s: float = 60.0) -> float:
+    """Solve the linopy model with HiGHS (quietly, no problem file left behind) and
+    return its objective: the reference the array model is checked against."""
+    from .solve import _quiet_stdout
+
+    with _quiet_stdout():
+        status, condition = m.solve("highs", io_api="direct", output_flag=False,
+                                    log_to_console=False, time_limit=float(time_limit_s),
+                                    threads=1)
+    if status != "ok":
+        from ..errors import InfeasibleError
+        raise InfeasibleError(f"the linopy model returned {status}/{condition}")
+    return float(m.objective.value)

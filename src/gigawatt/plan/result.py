@@ -35,6 +35,8 @@ class PlanResult:
     solve_time_s : wall time of build + solve + read, s.
     rounding_gap : objective lost to whole deployable units, against the LP relaxation
         (objective units).
+    warm_start : the LP's basis (:class:`gigawatt.plan.solve.WarmStart`), to re-solve a
+        perturbed copy of the inputs from; not part of ``to_dict()``.
     notes : capability notes.
     """
 
@@ -57,6 +59,7 @@ class PlanResult:
     notes: list[str] = field(default_factory=list)
     accelerators: pd.DataFrame | None = None
     rounding_gap: float = 0.0
+    warm_start: Any = None
     #: the largest training run per year, set by the layer above (``gigawatt plan`` via
     #: :func:`gigawatt.ops.frontier.plan_frontier`); None when not computed
     frontier: dict[str, Any] | None = None

@@ -1,5 +1,13 @@
-"""Solve the build-out model with HiGHS and read the decisions, the relaxations and the
-binding constraints (with duals of the LP at the integer solution)."""
+"""Solve the build-out model with HiGHS (highspy, no files) and read the decisions, the
+relaxations and the binding constraints (with duals of the LP at the integer solution).
+
+The model is :func:`gigawatt.plan.lp.build_arrays`'s arrays. A solve can start from the
+simplex basis of an earlier one (:class:`WarmStart`): a what-if or a risk draw changes
+numbers, not the layout, so the base plan's basis is a near-optimal start and the LP
+re-solves in a few iterations. Warm starts always come from a fixed basis (the base
+plan's), never from whatever was solved last, so a draw's result does not depend on
+which draws a worker happened to solve before it (local and Ray agree bit for bit).
+"""
 
 from __future__ import annotations
 
@@ -10,15 +18,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-import linopy
 import numpy as np
 import pandas as pd
-import xarray as xr
 
 from ..errors import InfeasibleError
 from .accounting import Decisions
 from .inputs import PlanInputs
-from .model import SLACKS, build_model
+from .lp import SLACKS, ArrayModel, build_arrays
 
 #: slack variable -> (scale to original units, original unit)
 SLACK_UNITS = {
@@ -28,6 +34,7 @@ SLACK_UNITS = {
     "slack-hbm_tb": (1e3, "GB"),
     "slack-vendor_kacc": (1e3, "accelerators"),
     "slack-training_ttokens": (1e12, "tokens"),
+    "slack-training_site_kacc": (1e3, "accelerators"),
     "slack-inference_mtok_per_s": (1e6, "output tokens/s"),
 }
 #: constraint family -> (what one unit of its right-hand side is, in words)
@@ -38,16 +45,20 @@ RHS_UNITS = {
     "hbm-supply_tb-upper": "TB of HBM supply",
     "vendor-share_kacc-upper": "thousand accelerators of vendor headroom",
     "training-tokens_t-lower": "trillion training tokens",
+    "training-site_kacc-lower": "thousand accelerators a placed training run needs",
     "inference-mtok_per_s-lower": "million output tokens/s of demand",
     "site-land_km2-upper": "km2 of land",
     "hall-it_mw-upper": "MW of data hall",
     "hall-lead_mw-upper": "MW of hall already under construction",
 }
 
-
 FAMILY_ORDER = {f: i for i, f in enumerate(RHS_UNITS)}
 #: families written one constraint per item: the item's dimension name
 INDEX_OF = {"budget-phase_busd-upper": "phase", "training-tokens_t-lower": "workload"}
+#: families whose binding entries are listed site first (the order the linopy
+#: formulation reports them in, which the plan's JSON keeps)
+SITE_FIRST = {"hall-it_mw-upper", "hall-lead_mw-upper", "site-land_km2-upper",
+              "site-power_mw-upper"}
 
 
 @contextlib.contextmanager
@@ -73,61 +84,142 @@ def _quiet_stdout() -> Iterator[None]:
         os.close(devnull)
 
 
-def solve(m: linopy.Model, time_limit_s: float = 60.0, mip_rel_gap: float = 1e-3) -> str:
-    """Solve with HiGHS, quietly; returns the termination condition.
+@dataclass(frozen=True)
+class WarmStart:
+    """A simplex basis to start an LP from (statuses as integers, so it pickles), and the
+    layout it belongs to; a model of another layout ignores it."""
 
-    Raises
-    ------
-    InfeasibleError
-        The solver found no solution (the elastic model is never infeasible, so this means
-        a time limit too short or a numerical failure).
-    """
-    with _quiet_stdout():
-        status, condition = m.solve("highs", output_flag=False, log_to_console=False,
-                                    time_limit=float(time_limit_s), mip_rel_gap=mip_rel_gap,
-                                    threads=1)
-    if status != "ok" and condition not in ("time_limit",):
-        raise InfeasibleError(f"the solver returned {status}/{condition}; try a longer "
-                              f"time limit (time_limit_s={time_limit_s})")
-    if m.objective.value is None or not np.isfinite(m.objective.value):
-        raise InfeasibleError(f"no solution found within {time_limit_s} s (time_limit_s)")
-    return str(condition)
+    key: tuple
+    col_status: np.ndarray
+    row_status: np.ndarray
 
 
-def _long(sol: xr.DataArray, name: str) -> pd.DataFrame:
-    df = sol.fillna(0.0).to_dataframe(name=name).reset_index()
-    return df[df[name].abs() > 1e-6].reset_index(drop=True)
+class Session:
+    """One HiGHS instance holding one :class:`ArrayModel`: solve, change bounds, solve."""
+
+    def __init__(self, m: ArrayModel, time_limit_s: float, mip_rel_gap: float) -> None:
+        import highspy
+
+        self.m = m
+        self._hs = highspy
+        arrays = m.arrays()
+        with _quiet_stdout():
+            self.h = highspy.Highs()
+        for k, v in (("output_flag", False), ("log_to_console", False), ("threads", 1),
+                     ("time_limit", float(time_limit_s)), ("mip_rel_gap", mip_rel_gap)):
+            self.h.setOptionValue(k, v)
+        lp = highspy.HighsLp()
+        lp.num_col_, lp.num_row_ = m.n_col, m.n_row
+        lp.col_cost_, lp.col_lower_, lp.col_upper_ = (arrays["cost"], arrays["col_lower"],
+                                                      arrays["col_upper"])
+        lp.row_lower_, lp.row_upper_ = arrays["row_lower"], arrays["row_upper"]
+        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+        lp.a_matrix_.num_col_, lp.a_matrix_.num_row_ = m.n_col, m.n_row
+        lp.a_matrix_.start_, lp.a_matrix_.index_ = arrays["start"], arrays["index"]
+        lp.a_matrix_.value_ = arrays["value"]
+        self.h.passModel(lp)
+        self.time_limit_s = float(time_limit_s)
+        self.x: np.ndarray = np.zeros(m.n_col)
+        self.row_dual: np.ndarray = np.zeros(m.n_row)
+
+    def warm(self, start: WarmStart | None) -> None:
+        """Start the next LP from ``start``'s basis (when it fits this layout)."""
+        if start is None or start.key != self.m.key:
+            return
+        b = self._hs.HighsBasis()
+        status = self._hs.HighsBasisStatus
+        b.col_status = [status(int(v)) for v in start.col_status]
+        b.row_status = [status(int(v)) for v in start.row_status]
+        b.valid = True
+        self.h.setBasis(b)
+
+    def basis(self) -> WarmStart:
+        b = self.h.getBasis()
+        return WarmStart(self.m.key, np.array([int(s) for s in b.col_status], np.int8),
+                         np.array([int(s) for s in b.row_status], np.int8))
+
+    def set_units(self, lower: np.ndarray, upper: np.ndarray, integer: bool) -> None:
+        sl = self.m.col_slice("units")
+        idx = np.arange(sl.start, sl.stop, dtype=np.int32)
+        self.h.changeColsBounds(len(idx), idx, lower, upper)
+        kind = self._hs.HighsVarType.kInteger if integer else self._hs.HighsVarType.kContinuous
+        self.h.changeColsIntegrality(len(idx), idx, np.full(len(idx), int(kind), np.uint8))
+
+    def run(self) -> str:
+        """Solve; returns the termination condition (``optimal`` or ``time_limit``).
+
+        Raises
+        ------
+        InfeasibleError
+            The solver found no solution (the elastic model is feasible whenever the
+            installed base fits its own sites, so this is a numerical failure or a
+            time limit hit before any solution).
+        """
+        with _quiet_stdout():
+            self.h.run()
+        ms = self._hs.HighsModelStatus
+        status = self.h.getModelStatus()
+        info = self.h.getInfo()
+        if status == ms.kOptimal:
+            condition = "optimal"
+        elif status == ms.kTimeLimit and info.primal_solution_status == 2:
+            condition = "time_limit"
+        elif status == ms.kTimeLimit:
+            raise InfeasibleError(f"no solution found within {self.time_limit_s} s "
+                                  "(time_limit_s)")
+        elif status in (ms.kInfeasible, ms.kUnboundedOrInfeasible):
+            raise InfeasibleError(
+                "the build-out model is infeasible even with every limit elastic: the "
+                "installed base (existing fleet) does not fit its own sites' halls, land "
+                "or power; check scenario 'existing' against the sites", field="existing")
+        else:
+            raise InfeasibleError(f"the solver stopped without a solution "
+                                  f"({self.h.modelStatusToString(status)})")
+        sol = self.h.getSolution()
+        self.x = np.asarray(sol.col_value, float)
+        self.row_dual = np.asarray(sol.row_dual, float)
+        self.objective = float(info.objective_function_value)
+        return condition
+
+    def values(self, name: str) -> np.ndarray:
+        """The solution of a column block, in its shape."""
+        b = self.m.cols[name]
+        return self.x[b.offset:b.offset + b.size].reshape(b.shape)
 
 
-def read_decisions(m: linopy.Model) -> Decisions:
+def _long(m: ArrayModel, name: str, values: np.ndarray, column: str) -> pd.DataFrame:
+    b = m.cols[name]
+    idx = pd.MultiIndex.from_product([pd.Index(c) for c in b.coords], names=list(b.dims))
+    df = pd.DataFrame({column: values.ravel()}, index=idx).reset_index()
+    return df[df[column].abs() > 1e-6].reset_index(drop=True)
+
+
+def read_decisions(s: Session) -> Decisions:
     """The decision variables' solution as long tables (units rounded to integers)."""
-    units = m.variables["units"].solution.fillna(0.0).round()
-    return Decisions(units=_long(units, "units"),
-                     hall_mw=_long(m.variables["hall_mw"].solution, "hall_mw"),
-                     power_mw=_long(m.variables["power_mw"].solution, "power_mw"),
-                     gen_gwh=_long(m.variables["gen_gwh"].solution, "gen_gwh"))
+    m = s.m
+    units = np.round(np.where(np.concatenate(m.col_open)[m.col_slice("units")]
+                              .reshape(m.cols["units"].shape), s.values("units"), 0.0))
+    return Decisions(units=_long(m, "units", units, "units"),
+                     hall_mw=_long(m, "hall_mw", s.values("hall_mw"), "hall_mw"),
+                     power_mw=_long(m, "power_mw", s.values("power_mw"), "power_mw"),
+                     gen_gwh=_long(m, "gen_gwh", s.values("gen_gwh"), "gen_gwh"))
 
 
-def read_relaxations(m: linopy.Model) -> list[dict[str, Any]]:
+def read_relaxations(s: Session) -> list[dict[str, Any]]:
     """Each limit the solution had to relax, by how much (original units)."""
     out = []
     for family, (var, _, _) in SLACKS.items():
-        if var not in m.variables:
+        if var not in s.m.cols:
             continue
         scale, unit = SLACK_UNITS[var]
-        sol = m.variables[var].solution.fillna(0.0)
-        for idx, value in sol.to_series().items():
-            if value <= 1e-6:
-                continue
-            where = dict(zip(sol.dims, idx if isinstance(idx, tuple) else (idx,)))
-            amount = float(value) * scale
-            out.append({"constraint": family, "index": _plain(where), "amount": amount,
+        block = s.m.cols[var]
+        values = s.values(var).ravel()
+        for flat in np.flatnonzero(values > 1e-6):
+            where = block.where(int(flat))
+            amount = float(values[flat]) * scale
+            out.append({"constraint": family, "index": where, "amount": amount,
                         "unit": unit, "message": _relax_message(family, where, amount, unit)})
     return out
-
-
-def _plain(where: dict[str, Any]) -> dict[str, Any]:
-    return {k: (v.item() if hasattr(v, "item") else v) for k, v in where.items()}
 
 
 def _relax_message(family: str, where: dict[str, Any], amount: float, unit: str) -> str:
@@ -135,8 +227,10 @@ def _relax_message(family: str, where: dict[str, Any], amount: float, unit: str)
             "supply-kacc-upper": "accelerator supply cap", "hbm-supply_tb-upper": "HBM supply",
             "vendor-share_kacc-upper": "vendor share limit",
             "training-tokens_t-lower": "training demand (shortfall)",
+            "training-site_kacc-lower": "placed training run's accelerators (demand "
+                                        "shortfall)",
             "inference-mtok_per_s-lower": "inference demand (shortfall)"}[family]
-    at = ", ".join(f"{k} {v}" for k, v in _plain(where).items())
+    at = ", ".join(f"{k} {v}" for k, v in where.items())
     verb = "missed by" if "demand" in what else "raised by"
     return f"{what} ({at}) {verb} {amount:,.4g} {unit}"
 
@@ -147,34 +241,22 @@ def _relax_message(family: str, where: dict[str, Any], amount: float, unit: str)
 ROUNDING_BOXES = ((0.0, 0.0), (0.02, 2.0))
 
 
-def rounding_bounds(x: xr.DataArray, widen_rel: float = 0.0, widen_abs: float = 0.0
-                    ) -> tuple[xr.DataArray, xr.DataArray]:
+def rounding_bounds(x: np.ndarray, widen_rel: float = 0.0, widen_abs: float = 0.0
+                    ) -> tuple[np.ndarray, np.ndarray]:
     """Bounds of the rounding stage around the LP relaxation's units ``x``: its floor and
     ceiling, widened by ``max(widen_abs, widen_rel * x)`` where ``x`` is non-zero."""
-    x = x.fillna(0.0)
+    x = np.nan_to_num(np.asarray(x, float))
     w = np.maximum(widen_abs, widen_rel * x)
     lower = np.maximum(0.0, np.floor(x + 1e-6) - w)
-    upper = xr.where(x > 1e-6, np.ceil(x - 1e-6) + w, 0.0)
+    upper = np.where(x > 1e-6, np.ceil(x - 1e-6) + w, 0.0)
     return lower, upper
 
 
-def _polish(m: linopy.Model, time_limit_s: float) -> None:
-    """Fix the integer units and solve the LP again, so the continuous decisions (halls,
-    power, energy) are exactly optimal for them (a MIP stops within its gap, which can
-    hide the small cost terms that time power builds)."""
-    units = m.variables["units"]
-    fixed = units.solution.fillna(0.0).round()
-    units.lower[:] = fixed.where(units.labels != -1, 0)
-    units.upper[:] = fixed.where(units.labels != -1, 0)
-    units.attrs["integer"] = False
-    solve(m, time_limit_s)
+def _relaxed_keys(s: Session) -> set[tuple]:
+    return {(r["constraint"], tuple(sorted(r["index"].items()))) for r in read_relaxations(s)}
 
 
-def _relaxed_keys(m: linopy.Model) -> set[tuple]:
-    return {(r["constraint"], tuple(sorted(r["index"].items()))) for r in read_relaxations(m)}
-
-
-def read_binding(lp: linopy.Model, inputs: PlanInputs, per_family_top: int = 5
+def read_binding(s: Session, inputs: PlanInputs, per_family_top: int = 5
                  ) -> list[dict[str, Any]]:
     """Constraints with a non-zero dual in the LP at the integer solution.
 
@@ -186,27 +268,34 @@ def read_binding(lp: linopy.Model, inputs: PlanInputs, per_family_top: int = 5
     """
     objective_unit = ("effective exaFLOP/s-years" if inputs.objective != "min_cost"
                       else "billion USD NPV")
+    lower = np.concatenate(s.m.row_lower)
+    upper = np.concatenate(s.m.row_upper)
+    live = np.isfinite(lower) | np.isfinite(upper)
     rows = []
-    for name in lp.constraints:
-        family = name.split("[")[0]
+    for name, block in s.m.rows.items():
+        family = s.m.families[name]
         if family not in RHS_UNITS:
             continue
-        dual = lp.constraints[name].dual
-        if dual is None:
-            continue
-        series = dual.to_series() if dual.ndim else pd.Series([float(dual)], index=[()])
-        for idx, value in series.items():
-            if not np.isfinite(value) or abs(value) < 1e-5:
+        dual = s.row_dual[block.offset:block.offset + block.size]
+        ok = live[block.offset:block.offset + block.size]
+        hit = ok & np.isfinite(dual) & (np.abs(dual) >= 1e-5)
+        order = np.arange(block.size).reshape(block.shape)
+        flip = family in SITE_FIRST
+        for flat in (order.T if flip else order).ravel():
+            if not hit[flat]:
                 continue
-            keys = idx if isinstance(idx, tuple) else (idx,)
-            where = _plain(dict(zip(dual.dims, keys)))
+            where = block.where(int(flat))
+            if flip:
+                where = dict(reversed(list(where.items())))
             if "[" in name:
                 where[INDEX_OF.get(family, "index")] = name.split("[", 1)[1].rstrip("]")
-            rows.append(_binding_row(family, where, abs(float(value)), objective_unit))
+            rows.append(_binding_row(family, where, abs(float(dual[flat])), objective_unit))
     penalties = {w for _, w, _ in SLACKS.values()}
     rows = [r for r in rows if not any(abs(r["value_per_unit"] - p) < 1e-6 * p
                                        for p in penalties)]  # priced by a slack: degenerate
-    rows.sort(key=lambda r: (FAMILY_ORDER.get(r["constraint"], 99), -r["value_per_unit"]))
+    # equal values (to 9 digits: solver noise) keep the sites' and years' order
+    rows.sort(key=lambda r: (FAMILY_ORDER.get(r["constraint"], 99),
+                             -float(f"{r['value_per_unit']:.9g}")))
     per_family: dict[str, int] = {}
     out = []
     for r in rows:
@@ -227,7 +316,8 @@ def _binding_row(family: str, where: dict[str, Any], value: float, unit: str) ->
 @dataclass(frozen=True)
 class Solved:
     """What the two solves return: the rounded model's decisions and condition, the
-    relaxations it needed, the binding constraints (LP duals) and both objectives."""
+    relaxations it needed, the binding constraints (LP duals) and both objectives;
+    ``start`` is the LP's basis (a warm start for a perturbed copy of the inputs)."""
 
     condition: str
     decisions: Decisions
@@ -235,37 +325,50 @@ class Solved:
     binding: list[dict[str, Any]]
     lp_objective: float
     objective: float
+    start: WarmStart | None = None
 
 
 def solve_inputs(inputs: PlanInputs, *, time_limit_s: float = 60.0,
-                 mip_rel_gap: float = 1e-5, exact: bool = False) -> Solved:
+                 mip_rel_gap: float = 1e-5, exact: bool = False,
+                 warm: WarmStart | None = None) -> Solved:
     """Build, solve and read.
 
     By default two fast solves: the LP relaxation (its duals price the binding
     constraints), then a small MIP with each unit count between the floor and ceiling of
     the LP's, which rounds the build to whole deployable units at a cost in objective
-    below ``lp_objective - objective``. ``exact=True`` solves the full MILP instead
-    (minutes on large problems: HiGHS's root node is slow on these models).
+    below ``lp_objective - objective``; then the LP with the units fixed (a MIP stops
+    within its gap, which can hide the small cost terms that time power builds).
+    ``exact=True`` solves the full MILP instead (minutes on large problems: HiGHS's root
+    node is slow on these models). ``warm``: start the LP from this basis.
     """
-    m, _ = build_model(inputs, integer=False)
-    solve(m, time_limit_s, mip_rel_gap)
-    binding = read_binding(m, inputs)
-    lp_objective = float(m.objective.value)
-    lp_relaxed = _relaxed_keys(m)
-    units = m.variables["units"]
-    x = units.solution
-    units.attrs["integer"] = True
+    m = build_arrays(inputs)
+    s = Session(m, time_limit_s, mip_rel_gap)
+    s.warm(warm)
+    s.run()
+    start = s.basis()
+    binding = read_binding(s, inputs)
+    lp_objective = s.objective
+    lp_relaxed = _relaxed_keys(s)
+    x = s.values("units").ravel()
+    is_open = np.concatenate(m.col_open)[m.col_slice("units")]
     for widen_rel, widen_abs in ((None, None),) if exact else ROUNDING_BOXES:
-        if widen_rel is not None:  # units: integers in a box around the LP's values
-            lower, upper = rounding_bounds(x, widen_rel, widen_abs)
-            units.lower[:] = lower.where(units.labels != -1, 0)
-            units.upper[:] = upper.where(units.labels != -1, 0)
-        condition = solve(m, time_limit_s if widen_rel in (None, 0.0)
-                          else min(time_limit_s, 20.0), max(mip_rel_gap, 1e-4)
-                          if widen_rel else mip_rel_gap)
-        if _relaxed_keys(m) <= lp_relaxed:
+        if widen_rel is None:
+            lower, upper = np.zeros_like(x), np.where(is_open, np.inf, 0.0)
+        else:  # units: integers in a box around the LP's values
+            lower, upper = rounding_bounds(np.where(is_open, x, 0.0), widen_rel, widen_abs)
+        s.set_units(lower, upper, integer=True)
+        s.h.setOptionValue("time_limit", time_limit_s if widen_rel in (None, 0.0)
+                           else min(time_limit_s, 20.0))
+        # the wide box at the full gap too: at 1e-4 HiGHS may stop on an incumbent that
+        # relaxes a budget by a few kUSD (a penalty inside the gap)
+        s.h.setOptionValue("mip_rel_gap", mip_rel_gap)
+        condition = s.run()
+        if _relaxed_keys(s) <= lp_relaxed:
             break
-    _polish(m, time_limit_s)
-    return Solved(condition=condition, decisions=read_decisions(m),
-                  relaxations=read_relaxations(m), binding=binding,
-                  lp_objective=lp_objective, objective=float(m.objective.value))
+    fixed = np.round(s.values("units").ravel())
+    s.set_units(fixed, fixed, integer=False)
+    s.h.setOptionValue("time_limit", float(time_limit_s))
+    s.run()
+    return Solved(condition=condition, decisions=read_decisions(s),
+                  relaxations=read_relaxations(s), binding=binding,
+                  lp_objective=lp_objective, objective=s.objective, start=start)

@@ -120,8 +120,8 @@ class ResolveModel(_Base):
     time_limit_s: float = 60.0
 
     def evaluate(self, x: np.ndarray) -> np.ndarray:
-        from ..plan import optimise
         from ..plan.inputs import precheck
+        from ..plan.solve import solve_inputs
 
         w = self.world(x)
         inputs, residual = apply_world(self.inputs, w)
@@ -129,7 +129,9 @@ class ResolveModel(_Base):
             precheck(inputs)
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                decisions = optimise(inputs, time_limit_s=self.time_limit_s).decisions
+                # solved from scratch (the array model builds in tens of ms): a start
+                # from another basis can land on another of equally good roundings
+                decisions = solve_inputs(inputs, time_limit_s=self.time_limit_s).decisions
         except InfeasibleError:  # a world where nothing can be built: every outcome
             return np.full(len(self.outcome_names), np.nan)  # undefined, milestones missed
         return evaluate(plan_arrays(inputs, decisions), residual, self.years,

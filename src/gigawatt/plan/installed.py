@@ -1,0 +1,92 @@
+"""Tables the build-out formulation and its accounting share (pure numpy/pandas): the
+installed base, site limits, lead times, energy prices and discount factors.
+
+Kept apart from :mod:`gigawatt.plan.model` (linopy) so the array model
+(:mod:`gigawatt.plan.lp`), the accounting and the risk layer use them without importing
+linopy and xarray.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .inputs import PlanInputs, lead_years
+
+HOURS_PER_YEAR = 8760.0
+
+
+def existing_kacc(inputs: PlanInputs) -> np.ndarray:
+    """Installed-base accelerators active each year (thousands), year x site x accelerator."""
+    y = inputs.years.to_numpy()
+    arr = np.zeros((len(y), len(inputs.sites), len(inputs.accelerators)))
+    life = inputs.life_years_int()
+    for e in inputs.existing.itertuples():
+        if e.accelerator not in inputs.accelerators.index:
+            continue
+        i = inputs.sites.index.get_loc(e.site)
+        j = inputs.accelerators.index.get_loc(e.accelerator)
+        on = (y >= e.installed_year) & (y < e.installed_year + life)
+        arr[on, i, j] += e.count / 1e3
+    return arr
+
+
+def existing_it_mw(inputs: PlanInputs) -> pd.Series:
+    """IT MW of the installed base per site (its halls exist already)."""
+    w = inputs.accelerators.it_power_w
+    out = pd.Series(0.0, index=inputs.sites.index)
+    for e in inputs.existing.itertuples():
+        if e.accelerator in w.index:
+            out[e.site] += e.count * w[e.accelerator] / 1e6
+    return out
+
+
+def site_limit_mw(inputs: PlanInputs) -> pd.DataFrame:
+    """year x site: the site's power limit, and never below what its installed base
+    already draws (an installed fleet is powered, whatever the schedule says)."""
+    it_mw = existing_kacc(inputs) @ (inputs.accelerators.it_power_w.to_numpy() * 1e3 / 1e6)
+    fac = pd.DataFrame(it_mw * inputs.sites.pue.to_numpy()[None, :], index=inputs.years,
+                       columns=inputs.sites.index)
+    limit = inputs.site_power_mw.reindex(index=inputs.years, columns=inputs.sites.index)
+    return np.maximum(limit, fac.reindex(index=limit.index, columns=limit.columns))
+
+
+def existing_power_mw(inputs: PlanInputs) -> pd.DataFrame:
+    """site x source: power serving the installed base, credited to the site's first firm
+    source (grid preferred)."""
+    out = pd.DataFrame(0.0, index=inputs.site_sources.index, columns=inputs.site_sources.columns)
+    fac = existing_it_mw(inputs) * inputs.sites.pue
+    ps = inputs.power_sources
+    order = sorted(ps.index, key=lambda p: (ps.kind[p] != "grid", not ps.firm[p], p))
+    for site, mw in fac.items():
+        firm = [p for p in order if inputs.site_sources.loc[site, p] and ps.firm[p]
+                and ps.kind[p] != "battery"]
+        if mw > 0 and firm:
+            out.loc[site, firm[0]] = mw
+    return out
+
+
+def source_lead_years(inputs: PlanInputs) -> pd.Series:
+    """Whole years from the programme start before new capacity of each source can run.
+
+    Grid supply has none here: the site's power schedule (``site_power_mw``) already says
+    when its interconnection delivers, and caps the load.
+    """
+    ps = inputs.power_sources
+    lead = ps.lead_time_years.map(lead_years)
+    return lead.where(ps.kind != "grid", 0)
+
+
+def energy_price(inputs: PlanInputs) -> pd.DataFrame:
+    """site x source energy price, USD/MWh (a source without its own price: site grid)."""
+    ps = inputs.power_sources
+    grid = inputs.sites.electricity_usd_per_mwh
+    out = pd.DataFrame({p: ps.energy_usd_per_mwh[p] if pd.notna(ps.energy_usd_per_mwh[p])
+                        else grid for p in ps.index}, index=inputs.sites.index)
+    return out.rename_axis(index="site", columns="source").astype(float)
+
+
+def discount_factors(inputs: PlanInputs) -> np.ndarray:
+    """Discount factor of each year to the programme start."""
+    y = inputs.years.to_numpy()
+    return (1 + inputs.discount_rate) ** -(y - y[0]).astype(float)
