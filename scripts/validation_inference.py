@@ -29,7 +29,9 @@ DATA = ROOT / "tests" / "validation" / "data" / "inference.csv"
 #: predict the H200 rows and the Llama 3.1 405B (TP8) rows. The shipped factors use all rows.
 FIT_MODELS = ("llama-3.1-8b", "llama-3.3-70b")
 FIT_ACCELERATORS = ("h100-sxm",)
-ROW_TOLERANCE = 0.25
+#: rows beyond MISS_THRESHOLD are marked misses in the docs; ROW_TOLERANCE is the guard
+MISS_THRESHOLD = 0.25
+ROW_TOLERANCE = 0.40
 MAPE_TARGET = 0.15
 FIT_NAMES = ("gemm_efficiency", "attention_efficiency", "roofline_overlap_loss",
              "collective_latency_s", "runtime_reserve_gb", "scaleup_efficiency")
@@ -75,17 +77,42 @@ def run_cli(args: list[str]) -> tuple[int, str, str]:
 
 
 def predict(row: dict[str, str]) -> dict[str, Any]:
-    """Run one fixed-length row through `gigawatt serve`; predicted vs published."""
-    code, out, err = run_cli(serve_args(row))
+    """Run one fixed-length row through `gigawatt serve`; predicted vs published. A row
+    with a published batch (or a stack limit on concurrent sequences) is evaluated at that
+    batch, capped at the largest the model fits."""
+    args = serve_args(row)
+    code, out, err = run_cli(args)
     if code != 0:
-        raise RuntimeError(f"gigawatt {' '.join(serve_args(row))} failed: {err.strip()}")
+        raise RuntimeError(f"gigawatt {' '.join(args)} failed: {err.strip()}")
     res = json.loads(out)
+    cap = _batch_cap(row, res)
+    if cap is not None:
+        code, out, err = run_cli(args + ["--batch", str(cap)])
+        if code != 0:
+            raise RuntimeError(f"gigawatt {' '.join(args)} --batch {cap} failed: {err}")
+        res = json.loads(out)
     published = float(row["output_tokens_per_s_total"])
     predicted = float(res["output_tokens_per_s"])
     return {"id": row["id"], "source": row["source"], "published": published,
             "predicted": predicted, "error": (predicted - published) / published,
             "subset": is_fit_row(row), "batch": res["batch"], "max_batch": res["max_batch"],
-            "tpot_s": res["tpot_s"], "plan": res["plan"]}
+            "tpot_s": res["tpot_s"], "plan": res["plan"],
+            "source_id": row.get("source_id", ""), "family": _family(row)}
+
+
+def _batch_cap(row: dict[str, str], res: dict[str, Any]) -> int | None:
+    """The batch a row's published conditions impose (None: the model's own maximum)."""
+    limit = row.get("batch") or row.get("max_seqs")
+    if not limit:
+        return None
+    b = min(int(limit), int(res["max_batch"]))
+    return b if b != int(res["batch"]) else None
+
+
+def _family(row: dict[str, str]) -> str:
+    from gigawatt.catalog import load_catalog
+
+    return load_catalog().accelerator(row["accelerator"]).family
 
 
 def run() -> tuple[list[dict[str, Any]], list[dict[str, str]]]:
@@ -155,20 +182,25 @@ def markdown(results: list[dict[str, Any]], not_run: list[dict[str, str]],
 
 
 def _row_error(row: dict[str, str], stack: Any, cat: Any) -> float:
-    """log(predicted / published) of one row with a given stack, via the library."""
+    """log(predicted / published) of one row with a given stack, via the library (the
+    same conditions as :func:`predict`)."""
     import math
 
-    from gigawatt.perf import max_throughput
+    from gigawatt.perf import estimate_serving, max_throughput
 
-    est = max_throughput(row["model"], row["accelerator"], prompt_tokens=int(row["prompt_tokens"]),
-                         output_tokens=int(row["output_tokens"]), gpus=int(row["gpus"]),
-                         tp=int(row["tp"]), precision=row["precision"], catalog=cat, stack=stack)
+    kw = dict(prompt_tokens=int(row["prompt_tokens"]), output_tokens=int(row["output_tokens"]),
+              gpus=int(row["gpus"]), tp=int(row["tp"]), precision=row["precision"],
+              catalog=cat, stack=stack)
+    est = max_throughput(row["model"], row["accelerator"], **kw)
+    cap = _batch_cap(row, {"batch": est.batch, "max_batch": est.max_batch})
+    if cap is not None:
+        est = estimate_serving(row["model"], row["accelerator"], batch=cap, **kw)
     return math.log(est.output_tokens_per_s / float(row["output_tokens_per_s_total"]))
 
 
 def fit(subset: bool = False) -> dict[str, float]:
-    """Nelder-Mead on mean |log error| over the stack's free factors (all fixed-length
-    rows, or the cross-validation subset)."""
+    """Nelder-Mead on mean |log error| over the stack's free factors (all H100/H200 rows of
+    the TensorRT-LLM table, or the cross-validation subset)."""
     import numpy as np
     from scipy.optimize import minimize
 
@@ -176,7 +208,7 @@ def fit(subset: bool = False) -> dict[str, float]:
     from gigawatt.perf import inference_eff
 
     cat = load_catalog()
-    rows = [r for r in load_rows() if is_fixed_length(r) and (is_fit_row(r) or not subset)]
+    rows = [r for r in hopper_rows() if (is_fit_row(r) or not subset)]
     base = inference_eff.STACKS[inference_eff.DEFAULT_STACK]
     scale = np.array([1.0, 1.0, 1.0, 1e-5, 1.0, 1.0])
     bounds = [(0.05, 1.0), (0.05, 1.0), (0.0, 1.0), (0.0, 1e-3), (0.5, 20.0), (0.05, 1.0)]
@@ -194,6 +226,12 @@ def fit(subset: bool = False) -> dict[str, float]:
     return {n: float(v) for n, v in zip(FIT_NAMES, res.x * scale)} | {"loss": float(res.fun)}
 
 
+def hopper_rows() -> list[dict[str, str]]:
+    """The TensorRT-LLM H100/H200 rows the shipped ``trtllm-1.0`` factors were fitted on."""
+    return [r for r in load_rows() if is_fixed_length(r)
+            and r["accelerator"] in ("h100-sxm", "h200")]
+
+
 def cross_validation() -> dict[str, Any]:
     """Fit on the subset, then the errors of the held-out rows with those factors."""
     import math
@@ -205,13 +243,96 @@ def cross_validation() -> dict[str, Any]:
     base = inference_eff.STACKS[inference_eff.DEFAULT_STACK]
     stack = replace(base, **{n: factors[n] for n in FIT_NAMES})
     cat = load_catalog()
-    held = [r for r in load_rows() if is_fixed_length(r) and not is_fit_row(r)]
+    held = [r for r in hopper_rows() if not is_fit_row(r)]
     errs = {r["id"]: math.exp(_row_error(r, stack, cat)) - 1.0 for r in held}
     return {"factors": factors, "errors": errs}
 
 
+def _fit_family(rows: list[dict[str, str]], cat: Any, tag: str) -> dict[str, Any]:
+    """gemm_efficiency and hbm_efficiency (over trtllm-1.0's other factors) minimising the
+    mean |log error| of ``rows`` (Nelder-Mead, bounded 0.05-1.0)."""
+    import numpy as np
+    from scipy.optimize import minimize
+
+    from gigawatt.perf import inference_eff
+
+    base = inference_eff.STACKS[inference_eff.DEFAULT_STACK]
+
+    def loss(x: np.ndarray) -> float:
+        if not all(0.05 <= v <= 1.0 for v in x):
+            return 10.0
+        st = replace(base, gemm_efficiency=float(x[0]), hbm_efficiency=float(x[1]))
+        return float(np.mean([abs(_row_error(r, st, cat)) for r in rows]))
+
+    res = minimize(loss, np.array([base.gemm_efficiency, base.hbm_efficiency]),
+                   method="Nelder-Mead", options={"maxiter": 60, "xatol": 5e-3, "fatol": 1e-4})
+    return {"stack": tag, "gemm_efficiency": round(float(res.x[0]), 3),
+            "hbm_efficiency": round(float(res.x[1]), 3), "rows": len(rows),
+            "sources": sorted({r["source_id"] for r in rows})}
+
+
+def _stack_for(fit: dict[str, Any] | None) -> Any:
+    from gigawatt.perf import inference_eff
+
+    base = inference_eff.STACKS[inference_eff.DEFAULT_STACK]
+    if fit is None or fit.get("shipped"):
+        return base
+    return replace(base, gemm_efficiency=fit["gemm_efficiency"],
+                   hbm_efficiency=fit["hbm_efficiency"])
+
+
+def calibrate() -> dict[str, Any]:
+    """Per-family fits, in-sample errors, leave-one-source-out errors. Hopper keeps the
+    shipped 6-factor ``trtllm-1.0`` fit; in its LOSO folds gemm and HBM efficiency are
+    refitted on the other Hopper source (the other four factors saw both: optimistic)."""
+    import math
+
+    from gigawatt.catalog import load_catalog
+
+    cat = load_catalog()
+    rows = [r for r in load_rows() if is_fixed_length(r)]
+    fam = {r["id"]: cat.accelerator(r["accelerator"]).family for r in rows}
+    fams = sorted(set(fam.values()))
+
+    def fits_without(src: str | None) -> dict[str, Any]:
+        keep = [r for r in rows if r["source_id"] != src]
+        out: dict[str, Any] = {}
+        for f in fams:
+            rs = [r for r in keep if fam[r["id"]] == f]
+            if not rs:
+                continue
+            if f == "hopper" and src is None:
+                out[f] = {"stack": "trtllm-1.0", "shipped": True, "rows": len(rs),
+                          "sources": sorted({r["source_id"] for r in rs})}
+            else:
+                out[f] = _fit_family(rs, cat, rs[0]["stack"])
+        out["global"] = _fit_family(keep, cat, "pooled")
+        return out
+
+    def record(r: dict[str, str], fits: dict[str, Any]) -> dict[str, Any]:
+        f = fam[r["id"]]
+        fit = fits.get(f) or fits["global"]
+        err = math.expm1(_row_error(r, _stack_for(fit), cat))
+        return {"id": r["id"], "source_id": r["source_id"], "stack": r["stack"], "family": f,
+                "precision": r["precision"], "moe": False, "error": round(err, 5),
+                "basis": "family" if f in fits else "global"}
+
+    full = fits_without(None)
+    in_sample = [record(r, full) for r in rows]
+    loso = []
+    for src in sorted({r["source_id"] for r in rows}):
+        fits = fits_without(src)
+        loso += [record(r, fits) for r in rows if r["source_id"] == src]
+    return {"params": full, "in_sample": in_sample, "loso": loso}
+
+
 def main(argv: list[str]) -> None:
     sys.path.insert(0, str(ROOT / "src"))
+    if "--calibrate" in argv:
+        from validation_training import write_calibration
+
+        write_calibration("inference", calibrate())
+        return
     if "--fit" in argv:
         print(fit(subset="--subset" in argv))
         return

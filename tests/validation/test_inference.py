@@ -33,8 +33,27 @@ def test_row_within_tolerance(row):
 
 def test_mape_within_target():
     results = [vi.predict(r) for r in FIXED]
-    assert len(results) == 24
+    assert len(results) == 76
     assert vi.mape(results) <= vi.MAPE_TARGET
+
+
+def test_calibration_file_matches_the_rows():
+    from gigawatt.perf import calibration
+
+    doc = calibration.load()["inference"]
+    stored = {r["id"]: r["error"] for r in doc["in_sample"]}
+    assert set(stored) == {r["id"] for r in FIXED}
+    assert sorted(r["id"] for r in doc["loso"]) == sorted(stored)
+    for row in FIXED[::7]:
+        assert vi.predict(row)["error"] == pytest.approx(stored[row["id"]], abs=2e-3)
+
+
+def test_loso_within_target_on_four_families():
+    from gigawatt.perf import calibration
+
+    per = calibration.summary("inference")
+    assert len(per) >= 4
+    assert all(s["mape"] <= vi.MAPE_TARGET for s in per.values()), per
 
 
 def test_dataset_rows_are_reported_not_run():

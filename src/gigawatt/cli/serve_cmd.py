@@ -8,6 +8,7 @@ from typing import Any, Optional
 import typer
 
 from . import app
+from ..perf.calibration import describe
 from .output import console, emit_json, table
 
 
@@ -126,8 +127,8 @@ def serve(
     sized = option_from_estimate(cat, dem, est, site, life_years) if dem else None
     if plot is not None:
         _write_plot(plot, cat, model, accelerator, args, est)
+    out = _with_interval(cat, est)
     if json:
-        out = est.to_dict()
         if sized is not None:
             out.update({k: v for k, v in sized.to_dict().items()
                         if k not in ("plan", "accelerator", "feasible", "reason", "batch",
@@ -138,6 +139,23 @@ def serve(
         emit_json(out)
         return
     _print(est, sized)
+    console().print(describe(out))
+
+
+def _with_interval(cat, est) -> dict[str, Any]:
+    """The estimate's dict with its P10-P90 interval and calibration basis."""
+    from ..perf.calibration import attach
+
+    from ..errors import GigawattError
+
+    try:
+        arch = cat.model(est.model)
+    except GigawattError:  # a model file, not a catalog id
+        arch = None
+    return attach("inference", est.to_dict(), "output_tokens_per_s",
+                  cat.accelerator(est.accelerator).family, est.plan["precision"],
+                  bool(getattr(arch, "moe", None)),
+                  inverse=("tpot_s",))
 
 
 def _ranked(cat, dem, site, life_years: float, precision: str, as_json: bool) -> None:

@@ -8,6 +8,7 @@ from typing import Any, Optional
 import typer
 
 from . import app
+from ..perf.calibration import describe
 from .output import console, emit_json, fmt, table
 
 
@@ -116,7 +117,31 @@ def train(
         seq_len=seq_len, tokens=tokens, top_k=top, tp=tp, pp=pp, vp=vp, dp=dp, cp=cp, ep=ep,
         microbatch=microbatch, recompute=recompute, zero=zero,
         **({"tp_cross_domain": True} if tp_cross_domain else {}))
+    out = _with_interval(result, arch)
     if json:
-        emit_json(result.to_dict())
+        emit_json(out)
         return
     _print(result)
+    console().print(describe(out["best"] if "best" in out else out))
+
+
+def _with_interval(result: Any, arch: Any) -> dict[str, Any]:
+    """The search's dict with the best plan's P10-P90 interval and calibration basis
+    (perf.calibration, from the leave-one-source-out errors of its family)."""
+    from ..perf.calibration import attach
+
+    out = result.to_dict()
+    best = result.best
+    if isinstance(arch, str):
+        from ..catalog import load_catalog
+
+        arch = load_catalog().model(arch)
+    part = out["best"] if "best" in out else out
+    done = attach("training", part, "tokens_per_s", best.calibration["family"],
+                  best.precision, bool(getattr(arch, "moe", None)),
+                  inverse=("step_time_s", "time_to_train_days"))
+    if "best" in out:
+        out["best"] = done
+        out["interval"], out["calibration"] = done["interval"], done["calibration"]
+        return out
+    return done

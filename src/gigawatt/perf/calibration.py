@@ -27,7 +27,7 @@ DATA = Path(__file__).with_name("data") / "calibration.json"
 #: half-width (fraction of the estimate) an uncalibrated family's band is at least
 UNCALIBRATED_MIN_HALF_WIDTH = 0.4
 #: fewest LOSO errors a family needs for its own percentiles (fewer: widened by 1.5x)
-MIN_ROWS = 4
+MIN_ROWS = 8
 KINDS = ("training", "inference")
 
 
@@ -90,9 +90,10 @@ def error_band(kind: str, family: str, precision: str | None = None,
     regime = [r for r in rows if (precision is None or r["precision"] == precision)
               and bool(r.get("moe", False)) == bool(moe)]
     lo, hi = _q([r["error"] for r in (regime or rows)])
+    lo, hi = min(lo, 0.0), max(hi, 0.0)
     widen = len(regime) < MIN_ROWS
     if widen:
-        lo, hi = 1.5 * min(lo, 0.0), 1.5 * max(hi, 0.0)
+        lo, hi = 1.5 * lo, 1.5 * hi
     flags = []
     if not regime:
         flags.append(f"regime not covered by the validation ({precision or ''}"
@@ -139,3 +140,32 @@ def summary(kind: str, which: str = "loso") -> dict[str, dict[str, Any]]:
         out[fam] = {"rows": len(fr), "sources": len({r["source_id"] for r in fr}),
                     "mape": mape(fr)}
     return out
+
+
+def attach(kind: str, result: dict[str, Any], quantity: str, family: str,
+           precision: str | None, moe: bool,
+           inverse: tuple[str, ...] = ()) -> dict[str, Any]:
+    """``result`` (a ``to_dict()``) with ``interval`` (P10/P90 of ``quantity`` and of the
+    ``inverse`` quantities, which scale as 1/speed) and ``calibration`` added."""
+    iv, cal = interval(kind, quantity, float(result[quantity]), family, precision, moe)
+    out = dict(result)
+    ivd = iv.to_dict()
+    for name in inverse:
+        if result.get(name) is not None:
+            x = float(result[name])
+            ivd[name] = {"p10": x * (1 + iv.error_p10), "p90": x * (1 + iv.error_p90)}
+    prior = result.get("calibration")
+    out["interval"] = ivd
+    out["calibration"] = {**cal, "precision": precision, "moe": moe,
+                          **({"efficiency": prior} if isinstance(prior, dict) else {})}
+    return out
+
+
+def describe(result: dict[str, Any]) -> str:
+    """One line for the terminal: the interval and its calibration basis."""
+    iv, cal = result["interval"], result["calibration"]
+    tag = "calibrated" if cal["calibrated"] else "UNCALIBRATED"
+    cover = "" if cal["covered"] else ", regime NOT COVERED"
+    return (f"{iv['quantity']} P10-P90: {iv['p10']:,.4g} - {iv['p90']:,.4g} "
+            f"(error band {iv['error_p10']:+.0%} / {iv['error_p90']:+.0%}); {cal['family']}, "
+            f"{tag}{cover}: {cal['basis']}")

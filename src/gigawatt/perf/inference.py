@@ -117,7 +117,7 @@ def _resolve(model, accelerator, precision, prompt_tokens, output_tokens, catalo
         arch, "id", getattr(arch, "name", "custom-model"))
     return _Ctx(model_id=model_id, arch=arch, shape=model_shape(arch), acc=acc,
                 precision=check_precision(precision), lengths=lengths,
-                stack=serving_stack(stack),
+                stack=serving_stack(stack, acc.family),
                 disaggregated=bool(disaggregated))
 
 

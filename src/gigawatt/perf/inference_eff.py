@@ -12,7 +12,7 @@ per row) and the table is then reproduced by the validation test; see
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from ..errors import UnknownIdError
@@ -77,10 +77,36 @@ STACKS: dict[str, ServingStack] = {
 DEFAULT_STACK = "trtllm-1.0"
 
 
-def serving_stack(stack: str | ServingStack | None = None) -> ServingStack:
-    """A serving stack by id (default: the newest generation), or the object itself."""
+def family_stack(family: str) -> ServingStack | None:
+    """The serving stack calibrated for an accelerator family (perf/data/calibration.json:
+    gemm and HBM efficiency fitted on that family's published rows over the default
+    stack's other factors), or None when the family has no published serving data."""
+    from .calibration import params
+
+    fit = params("inference", family)
+    if not fit:
+        return None
+    if fit.get("shipped"):
+        return STACKS[fit["stack"]]
+    base = STACKS[DEFAULT_STACK]
+    return replace(base, id=f"{fit['stack']}@{family}",
+                   gemm_efficiency=float(fit["gemm_efficiency"]),
+                   hbm_efficiency=float(fit["hbm_efficiency"]),
+                   source=(f"gemm_efficiency and hbm_efficiency fitted on {fit['rows']} "
+                           f"{family} rows ({', '.join(fit['sources'])}); other factors "
+                           f"from {base.id}"))
+
+
+def serving_stack(stack: str | ServingStack | None = None,
+                  family: str | None = None) -> ServingStack:
+    """A serving stack by id, the object itself, or (``None``) the stack calibrated for
+    ``family`` (default stack when that family has none)."""
     if isinstance(stack, ServingStack):
         return stack
+    if stack is None and family is not None:
+        fam = family_stack(family)
+        if fam is not None:
+            return fam
     key = stack or DEFAULT_STACK
     if key not in STACKS:
         raise UnknownIdError("serving stack", key, STACKS, field="stack")
