@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-AREAS = ["catalog", "training", "inference", "ops", "deploy", "risk"]
+AREAS = ["calibration", "catalog", "training", "inference", "ops", "deploy", "risk"]
 
 HEADER = """# Validation
 

@@ -101,6 +101,10 @@ def train(
                                            "days, energy, cost)."),
     tp_cross_domain: bool = typer.Option(False, "--tp-cross-domain", help="Allow --tp "
                                          "beyond the scale-up domain (over scale-out)."),
+    stack: Optional[str] = typer.Option(None, "--stack", help="Training software stack "
+                                        "whose efficiency set to use (megatron-2021, "
+                                        "meta-llama3-2024, nemo-2025, maxtext-2025; "
+                                        "default: the family's newest calibrated)."),
     top: int = typer.Option(5, "--top", help="Runners-up to show."),
     json: bool = typer.Option(False, "--json", help="Print one JSON document."),
 ) -> None:
@@ -111,18 +115,21 @@ def train(
     if (model is None) == (model_file is None):
         raise ValidationError("give exactly one of --model ID or --model-file FILE",
                               field="model")
+    from ..perf.gemm import training_stack
+
     arch = model if model is not None else load_model_file(model_file)
-    result = search_training(
-        arch, accelerator, gpus, precision=precision, global_batch=global_batch,
-        seq_len=seq_len, tokens=tokens, top_k=top, tp=tp, pp=pp, vp=vp, dp=dp, cp=cp, ep=ep,
-        microbatch=microbatch, recompute=recompute, zero=zero,
-        **({"tp_cross_domain": True} if tp_cross_domain else {}))
-    out = _with_interval(result, arch)
+    kw = dict(precision=precision, global_batch=global_batch, seq_len=seq_len, tokens=tokens,
+              top_k=top, tp=tp, pp=pp, vp=vp, dp=dp, cp=cp, ep=ep, microbatch=microbatch,
+              recompute=recompute, zero=zero,
+              **({"tp_cross_domain": True} if tp_cross_domain else {}))
+    with training_stack(stack):
+        result = search_training(arch, accelerator, gpus, **kw)
+        out = _with_interval(result, arch)
     if json:
         emit_json(out)
         return
     _print(result)
-    console().print(describe(out["best"] if "best" in out else out))
+    console().print(describe(out))
 
 
 def _with_interval(result: Any, arch: Any) -> dict[str, Any]:
