@@ -31,7 +31,7 @@ FIT_MODELS = ("llama-3.1-8b", "llama-3.3-70b")
 FIT_ACCELERATORS = ("h100-sxm",)
 #: rows beyond MISS_THRESHOLD are marked misses in the docs; ROW_TOLERANCE is the guard
 MISS_THRESHOLD = 0.25
-ROW_TOLERANCE = 0.40
+ROW_TOLERANCE = 0.45
 MAPE_TARGET = 0.15
 FIT_NAMES = ("gemm_efficiency", "attention_efficiency", "roofline_overlap_loss",
              "collective_latency_s", "runtime_reserve_gb", "scaleup_efficiency")
@@ -45,6 +45,12 @@ def load_rows(path: Path = DATA) -> list[dict[str, str]]:
 
 def is_fixed_length(row: dict[str, str]) -> bool:
     return row["prompt_tokens"].isdigit() and row["output_tokens"].isdigit()
+
+
+def is_check(row: dict[str, str]) -> bool:
+    """A held-out check row (MoE serving): never fitted, reported and used for the MoE
+    error band."""
+    return row.get("role", "") == "check"
 
 
 def is_fit_row(row: dict[str, str]) -> bool:
@@ -118,7 +124,7 @@ def _family(row: dict[str, str]) -> str:
 def run() -> tuple[list[dict[str, Any]], list[dict[str, str]]]:
     """Results of every fixed-length row, and the rows not run."""
     rows = load_rows()
-    return ([predict(r) for r in rows if is_fixed_length(r)],
+    return ([predict(r) for r in rows if is_fixed_length(r) and not is_check(r)],
             [r for r in rows if not is_fixed_length(r)])
 
 
@@ -185,6 +191,17 @@ def markdown(results: list[dict[str, Any]], not_run: list[dict[str, str]],
                       "rows)" if abs(worst) > ROW_TOLERANCE else "") + ":", "",
                   "| held-out id | error |", "| --- | ---: |"]
         lines += [f"| {k} | {v:+.1%} |" for k, v in errs.items()]
+    checks = doc.get("checks", [])
+    if checks:
+        lines += ["", f"**MoE serving, held out of every fit** ({len(checks)} rows of the "
+                  "same TensorRT-LLM page: Llama 4 Maverick and Qwen3-235B-A22B on 8 GPUs; "
+                  "TP/EP searched by the model, the page states TP8 with attention DP): "
+                  f"MAPE {mape(checks):.1%}. These misses are not tuned away; they set the "
+                  "MoE error band of `gigawatt serve` (P10/P90 of these errors).", "",
+                  "| id | error |", "| --- | ---: |"]
+        lines += [f"| {r['id']} | {r['error']:+.1%}"
+                  f"{' **miss**' if abs(r['error']) > MISS_THRESHOLD else ''} |"
+                  for r in checks]
     if not_run:
         lines += ["", "Not run (data-set lengths): the MLPerf Inference v4.1 Llama 2 70B "
                   "offline rows use OpenOrca's length distribution. Its mean output (294.45 "
@@ -205,12 +222,13 @@ def _row_error(row: dict[str, str], stack: Any, cat: Any) -> float:
     from gigawatt.perf import estimate_serving, max_throughput
 
     kw = dict(prompt_tokens=int(row["prompt_tokens"]), output_tokens=int(row["output_tokens"]),
-              gpus=int(row["gpus"]), tp=int(row["tp"]), precision=row["precision"],
-              catalog=cat, stack=stack)
-    est = max_throughput(row["model"], row["accelerator"], **kw)
+              gpus=int(row["gpus"]), tp=int(row["tp"]) if row["tp"] else None,
+              precision=row["precision"], catalog=cat, stack=stack)
+    est = max_throughput(row["model"], row["accelerator"], ep=None, **kw)
     cap = _batch_cap(row, {"batch": est.batch, "max_batch": est.max_batch})
     if cap is not None:
-        est = estimate_serving(row["model"], row["accelerator"], batch=cap, **kw)
+        est = estimate_serving(row["model"], row["accelerator"], batch=cap,
+                               ep=est.plan["ep"], **{**kw, "tp": est.plan["tp"]})
     return math.log(est.output_tokens_per_s / float(row["output_tokens_per_s_total"]))
 
 
@@ -244,7 +262,7 @@ def fit(subset: bool = False) -> dict[str, float]:
 
 def hopper_rows() -> list[dict[str, str]]:
     """The TensorRT-LLM H100/H200 rows the shipped ``trtllm-1.0`` factors were fitted on."""
-    return [r for r in load_rows() if is_fixed_length(r)
+    return [r for r in load_rows() if is_fixed_length(r) and not is_check(r)
             and r["accelerator"] in ("h100-sxm", "h200")]
 
 
@@ -306,8 +324,10 @@ def calibrate() -> dict[str, Any]:
     from gigawatt.catalog import load_catalog
 
     cat = load_catalog()
-    rows = [r for r in load_rows() if is_fixed_length(r)]
-    fam = {r["id"]: cat.accelerator(r["accelerator"]).family for r in rows}
+    every = [r for r in load_rows() if is_fixed_length(r)]
+    checks = [r for r in every if is_check(r)]
+    rows = [r for r in every if not is_check(r)]
+    fam = {r["id"]: cat.accelerator(r["accelerator"]).family for r in every}
     fams = sorted(set(fam.values()))
 
     def fits_without(src: str | None) -> dict[str, Any]:
@@ -329,8 +349,9 @@ def calibrate() -> dict[str, Any]:
         f = fam[r["id"]]
         fit = fits.get(f) or fits["global"]
         err = math.expm1(_row_error(r, _stack_for(fit), cat))
+        moe = bool(getattr(cat.model(r["model"]), "moe", None))
         return {"id": r["id"], "source_id": r["source_id"], "stack": r["stack"], "family": f,
-                "precision": r["precision"], "moe": False, "error": round(err, 5),
+                "precision": r["precision"], "moe": moe, "error": round(err, 5),
                 "basis": "family" if f in fits else "global"}
 
     full = fits_without(None)
@@ -339,7 +360,8 @@ def calibrate() -> dict[str, Any]:
     for src in sorted({r["source_id"] for r in rows}):
         fits = fits_without(src)
         loso += [record(r, fits) for r in rows if r["source_id"] == src]
-    return {"params": full, "in_sample": in_sample, "loso": loso}
+    return {"params": full, "in_sample": in_sample, "loso": loso,
+            "checks": [record(r, full) for r in checks]}
 
 
 def main(argv: list[str]) -> None:

@@ -87,7 +87,8 @@ def error_band(kind: str, family: str, precision: str | None = None,
                          f"families predicted without their own data ({len(cross)} rows), "
                          f"at least +-{w:.0%}"}
     sources = sorted({r["source_id"] for r in rows})
-    regime = [r for r in rows if (precision is None or r["precision"] == precision)
+    checks = [r for r in load()[kind].get("checks", []) if r["family"] == family]
+    regime = [r for r in rows + checks if (precision is None or r["precision"] == precision)
               and bool(r.get("moe", False)) == bool(moe)]
     lo, hi = _q([r["error"] for r in (regime or rows)])
     lo, hi = min(lo, 0.0), max(hi, 0.0)
@@ -98,7 +99,8 @@ def error_band(kind: str, family: str, precision: str | None = None,
     if not regime:
         flags.append(f"regime not covered by the validation ({precision or ''}"
                      f"{' MoE' if moe else ' dense'} on {family})")
-    basis = (f"LOSO errors of {len(regime or rows)} {family} rows from {len(sources)} "
+    kind_of = "held-out MoE check" if moe and regime else "LOSO"
+    basis = (f"{kind_of} errors of {len(regime or rows)} {family} rows from {len(sources)} "
              f"source(s) ({', '.join(sources)})" + ("; widened 1.5x (few rows)" if widen else "")
              + ("; " + "; ".join(flags) if flags else ""))
     return {"error_p10": lo, "error_p90": hi, "calibrated": True, "covered": bool(regime),

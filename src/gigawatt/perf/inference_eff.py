@@ -39,6 +39,12 @@ class ServingStack:
     kv_memory_fraction : fraction of the HBM left after weights that the KV cache gets.
     runtime_reserve_gb : HBM per GPU kept for the runtime, activations and workspace, GB.
     source : where the factors come from (the table they were fitted on).
+    max_batch : most sequences in flight one engine (attention group) schedules; bounds
+        the maximum-throughput point (None: only memory bounds it).
+    prefill_chunk_tokens : tokens per scheduler iteration (chunked / batched prefill): a
+        prompt shorter than this shares one chunk's per-layer collective latency.
+    gemm_half_m : GEMM rows (tokens) at which a linear layer's compute efficiency halves
+        (tile under-use of small batches and of few tokens per expert).
     """
 
     id: str
@@ -52,6 +58,9 @@ class ServingStack:
     kv_memory_fraction: float
     runtime_reserve_gb: float
     source: str
+    max_batch: int | None = None
+    prefill_chunk_tokens: int = 8192
+    gemm_half_m: float = 16.0
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -64,15 +73,19 @@ _TRTLLM_TABLE = ("NVIDIA/TensorRT-LLM docs/source/performance/perf-overview.md (
 STACKS: dict[str, ServingStack] = {
     "trtllm-1.0": ServingStack(
         id="trtllm-1.0", year=2025,
-        gemm_efficiency=0.59, attention_efficiency=0.38, hbm_efficiency=0.90,
-        roofline_overlap_loss=0.57, collective_latency_s=17.5e-6, scaleup_efficiency=0.61,
-        kv_memory_fraction=0.90, runtime_reserve_gb=4.6,
+        gemm_efficiency=0.54, attention_efficiency=0.36, hbm_efficiency=0.90,
+        roofline_overlap_loss=0.15, collective_latency_s=31e-6, scaleup_efficiency=0.63,
+        kv_memory_fraction=0.90, runtime_reserve_gb=3.9,
         source=(f"gemm and attention efficiency, overlap loss, collective latency, scale-up "
                 f"bandwidth efficiency and runtime reserve fitted jointly (6 numbers for all "
-                f"24 rows, none per row, rounded; scripts/validation_inference.py --fit) on "
+                f"24 H100/H200 rows, none per row, rounded; scripts/validation_inference.py --fit) on "
                 f"{_TRTLLM_TABLE}; HBM efficiency 0.90 is an estimate (sustained copy "
                 f"bandwidth of HBM3 parts), held fixed; KV memory fraction 0.90 as stated in "
-                f"that table's set-up (0.90-0.95)")),
+                f"that table's set-up (0.90-0.95); max_batch 2048 and prefill chunk 8192 "
+                f"tokens are TensorRT-LLM's defaults (LLM API max_batch_size, BuildConfig "
+                f"max_num_tokens); gemm_half_m 16 is an estimate (decode GEMMs with few "
+                f"tokens run swap-AB with 8-16-wide token tiles, not 128-row tiles)"),
+        max_batch=2048, prefill_chunk_tokens=8192, gemm_half_m=16.0),
 }
 DEFAULT_STACK = "trtllm-1.0"
 
@@ -89,7 +102,8 @@ def family_stack(family: str) -> ServingStack | None:
     if fit.get("shipped"):
         return STACKS[fit["stack"]]
     base = STACKS[DEFAULT_STACK]
-    return replace(base, id=f"{fit['stack']}@{family}",
+    limit = base.max_batch if fit["stack"].startswith("trtllm") else None
+    return replace(base, id=f"{fit['stack']}@{family}", max_batch=limit,
                    gemm_efficiency=float(fit["gemm_efficiency"]),
                    hbm_efficiency=float(fit["hbm_efficiency"]),
                    source=(f"gemm_efficiency and hbm_efficiency fitted on {fit['rows']} "
