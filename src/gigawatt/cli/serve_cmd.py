@@ -40,7 +40,7 @@ def _operating_point(cat, model, accelerator, a: dict[str, Any]):
 
     common = dict(gpus=a["gpus"], tp=a["tp"], precision=a["precision"],
                   prompt_tokens=a["prompt"], output_tokens=a["output"], catalog=cat,
-                  disaggregated=a["disaggregated"])
+                  disaggregated=a["disaggregated"], kv_dtype=a["kv_dtype"])
     if a["batch"] is None:
         return max_throughput(model, accelerator, ep=a["ep"], ttft_slo_s=a["ttft"],
                               tpot_slo_s=a["tpot"], **common)
@@ -74,6 +74,8 @@ def _print(est, sized) -> None:
 @app.command("serve")
 def serve(
     model: Optional[str] = typer.Option(None, "--model", help="LLM id (catalog models)."),
+    model_file: Optional[str] = typer.Option(None, "--model-file", help="Model YAML file "
+                                             "(as for train)."),
     accelerator: Optional[str] = typer.Option(None, "--accelerator", help="Accelerator id "
                                               "(with --demand/--rate and no --accelerator: "
                                               "every accelerator, ranked by cost)."),
@@ -84,6 +86,9 @@ def serve(
     ep: Optional[int] = typer.Option(None, "--ep", min=1, help="Expert-parallel degree "
                                      "(default: 1 for dense, searched for MoE)."),
     precision: str = typer.Option("fp8", "--precision", help="bf16 | fp8 | fp4."),
+    kv_dtype: Optional[str] = typer.Option(None, "--kv-dtype", help="KV-cache dtype, bf16 "
+                                           "| fp8 (attention runs at it; default: fp8 for "
+                                           "fp8/fp4 weights, bf16 for bf16)."),
     prompt_tokens: Optional[int] = typer.Option(None, "--prompt-tokens", min=1,
                                                 help="Prompt tokens per request."),
     output_tokens: Optional[int] = typer.Option(None, "--output-tokens", min=1,
@@ -107,6 +112,14 @@ def serve(
     from ..perf.serving_sizing import option_from_estimate
 
     cat = load_catalog()
+    if model_file is not None:
+        from ..errors import ValidationError
+        from .train_cmd import load_model_file
+
+        if model is not None:
+            raise ValidationError("give either --model or --model-file, not both",
+                                  field="model")
+        model = load_model_file(model_file)
     dem = _demand(cat, demand, rate, model, prompt_tokens, output_tokens, ttft_slo, tpot_slo)
     if dem is not None:
         model = model or dem.model
@@ -122,12 +135,12 @@ def serve(
             "precision": precision, "batch": batch, "ttft": ttft_slo, "tpot": tpot_slo,
             "prompt": _required("prompt_tokens", prompt_tokens),
             "output": _required("output_tokens", output_tokens),
-            "disaggregated": disaggregated}
+            "disaggregated": disaggregated, "kv_dtype": kv_dtype}
     est = _operating_point(cat, _required("model", model), accelerator, args)
     sized = option_from_estimate(cat, dem, est, site, life_years) if dem else None
     if plot is not None:
         _write_plot(plot, cat, model, accelerator, args, est)
-    out = _with_interval(cat, est)
+    out = _with_interval(cat, est, model)
     if json:
         if sized is not None:
             out.update({k: v for k, v in sized.to_dict().items()
@@ -142,16 +155,11 @@ def serve(
     console().print(describe(out))
 
 
-def _with_interval(cat, est) -> dict[str, Any]:
+def _with_interval(cat, est, model) -> dict[str, Any]:
     """The estimate's dict with its P10-P90 interval and calibration basis."""
     from ..perf.calibration import attach
 
-    from ..errors import GigawattError
-
-    try:
-        arch = cat.model(est.model)
-    except GigawattError:  # a model file, not a catalog id
-        arch = None
+    arch = cat.model(model) if isinstance(model, str) else model
     return attach("inference", est.to_dict(), "output_tokens_per_s",
                   cat.accelerator(est.accelerator).family, est.plan["precision"],
                   bool(getattr(arch, "moe", None)),
@@ -184,5 +192,5 @@ def _write_plot(path: Path, cat, model, accelerator, a: dict[str, Any], est) -> 
     fr = serving_frontier(model, accelerator, prompt_tokens=a["prompt"],
                           output_tokens=a["output"], precision=a["precision"],
                           tp=est.plan["tp"], ep=est.plan["ep"], catalog=cat,
-                          disaggregated=a["disaggregated"])
+                          disaggregated=a["disaggregated"], kv_dtype=a["kv_dtype"])
     write_atomic(path, frontier_html(fr, est))
