@@ -176,12 +176,24 @@ def _ranked(cat, dem, site, life_years: float, precision: str, as_json: bool) ->
         return
     rows = [[o.accelerator, o.accelerators, o.racks, o.it_power_mw, o.facility_power_mw,
              o.output_tokens_per_s_per_gpu, o.tpot_s, o.usd_per_million_output_tokens,
+             _band(cat, o.accelerator, precision, dem.model),
              "" if o.feasible else (o.reason or "").split(":")[0]] for o in sz.options]
     console().print(table(
         f"{dem.id}: {dem.model}, {dem.prompt_tokens}+{dem.output_tokens} tokens, peak "
         f"{sz.peak_output_tokens_per_s:,.0f} output tokens/s",
         ["accelerator", "accelerators", "racks", "IT MW", "facility MW", "tok/s per GPU",
-         "TPOT s", "USD per M tokens", "why not"], rows))
+         "TPOT s", "USD per M tokens", "tok/s error band", "why not"], rows))
+
+
+def _band(cat, accelerator: str, precision: str, model: str) -> str:
+    """The P10/P90 error band of an accelerator's serving estimate, and whether its
+    family is calibrated (perf.calibration)."""
+    from ..perf.calibration import error_band
+
+    b = error_band("inference", cat.accelerator(accelerator).family, precision,
+                   bool(getattr(cat.model(model), "moe", None)))
+    tag = "" if b["calibrated"] else " uncal."
+    return f"{b['error_p10']:+.0%}/{b['error_p90']:+.0%}{tag}"
 
 
 def _write_plot(path: Path, cat, model, accelerator, a: dict[str, Any], est) -> None:

@@ -93,22 +93,28 @@ DEFAULT_STACK = "trtllm-1.0"
 def family_stack(family: str) -> ServingStack | None:
     """The serving stack calibrated for an accelerator family (perf/data/calibration.json:
     gemm and HBM efficiency fitted on that family's published rows over the default
-    stack's other factors), or None when the family has no published serving data."""
+    stack's other factors). A family without published serving data gets the fit over
+    every family's rows (``pooled@family``), as its leave-one-source-out prediction did;
+    None only when there is no calibration file."""
     from .calibration import params
 
-    fit = params("inference", family)
+    fit, own = params("inference", family), True
+    if not fit:
+        fit, own = params("inference", "global"), False
     if not fit:
         return None
     if fit.get("shipped"):
         return STACKS[fit["stack"]]
     base = STACKS[DEFAULT_STACK]
     limit = base.max_batch if fit["stack"].startswith("trtllm") else None
+    what = (f"{family} rows" if own else "rows of every family with data (uncalibrated: no "
+            f"published serving measurement of family '{family}')")
     return replace(base, id=f"{fit['stack']}@{family}", max_batch=limit,
                    gemm_efficiency=float(fit["gemm_efficiency"]),
                    hbm_efficiency=float(fit["hbm_efficiency"]),
                    source=(f"gemm_efficiency and hbm_efficiency fitted on {fit['rows']} "
-                           f"{family} rows ({', '.join(fit['sources'])}); other factors "
-                           f"from {base.id}"))
+                           f"{what} ({', '.join(fit['sources'])}); other factors from "
+                           f"{base.id}"))
 
 
 def serving_stack(stack: str | ServingStack | None = None,
