@@ -99,6 +99,7 @@ def error_band(kind: str, family: str, precision: str | None = None,
     if not regime:
         flags.append(f"regime not covered by the validation ({precision or ''}"
                      f"{' MoE' if moe else ' dense'} on {family})")
+    sources = sorted({r["source_id"] for r in (regime or rows)})
     kind_of = "held-out MoE check" if moe and regime else "LOSO"
     basis = (f"{kind_of} errors of {len(regime or rows)} {family} rows from {len(sources)} "
              f"source(s) ({', '.join(sources)})" + ("; widened 1.5x (few rows)" if widen else "")
