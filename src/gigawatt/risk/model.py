@@ -136,28 +136,35 @@ def build_model(sc: Scenario, cat: Catalog, *, fixed_plan: bool = True, seed: in
     seed : seed of the operations simulations behind the goodput curve.
     with_goodput : compute goodput (ETTR) with the operations simulator.
     base : an already solved (inputs, decisions) to reuse.
+
+    The model's uncertainties are the scenario's, with any ``mfu_factor`` replaced by the
+    model error of each accelerator the base plan installs (:mod:`.model_error`); run
+    :func:`run_risk` with ``model.uncertainties``.
     """
+    from .model_error import with_model_error
+
     inputs, decisions = base or base_plan(sc, cat)
     arrays = plan_arrays(inputs, decisions)
     years = milestone_years(sc)
-    notes: list[str] = []
+    bought = [a for i, a in enumerate(arrays.accelerators) if arrays.new[..., i].sum() > 0]
+    uncs, notes = with_model_error(sc.uncertainties, bought, cat)
     curve = None
     if with_goodput:
-        curve, why = ettr_curve(REFERENCE_CLUSTER_GPUS, sc.uncertainties, seed=seed)
+        curve, why = ettr_curve(REFERENCE_CLUSTER_GPUS, uncs, seed=seed)
         if why:
             notes.append(why)
-    common = _common(sc, arrays, years, curve)
+    common = _common(sc, arrays, years, curve, uncs)
     if fixed_plan:
         return FixedPlanModel(**common, arrays=arrays), notes
     return ResolveModel(**common, inputs=inputs), notes
 
 
 def _common(sc: Scenario, arrays: PlanArrays, years: Sequence[int],
-            curve: EttrCurve | None) -> dict[str, Any]:
+            curve: EttrCurve | None, uncertainties: Sequence[Any]) -> dict[str, Any]:
     neutral = evaluate(arrays, World(), years, None if curve is None else curve(1.0))
     names = outcome_names(years, curve is not None)
     primary = "total_cost_usd" if sc.objective == "min_cost" else f"effective_exaflops_{years[-1]}"
-    return {"uncertainties": tuple(sc.uncertainties), "years": tuple(years), "ettr": curve,
+    return {"uncertainties": tuple(uncertainties), "years": tuple(years), "ettr": curve,
             "promise": dict(zip(names, map(float, neutral))),
             "last_phase_year": sc.phases[-1].end_year, "primary_outcome": primary}
 
