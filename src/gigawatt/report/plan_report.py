@@ -172,6 +172,7 @@ def plan_sections(r: Any, prefix: str = "") -> list[Section]:
         Section(name("charts"), f"{prefix}What to build, where, when, and what it delivers",
                 charts=[buildout_figure(r), power_figure(r), capex_figure(r),
                         compute_figure([r]), hbm_figure(r), training_figure(r)]),
+        _calibration(r, prefix),
         Section(name("limits"), f"{prefix}What limits it",
                 html=bullet_list([b["message"] for b in r.binding]),
                 tables=[Table(name("binding"), TITLES["binding"], tables["binding"]),
@@ -182,6 +183,12 @@ def plan_sections(r: Any, prefix: str = "") -> list[Section]:
                         for n in ("by_phase", "builds", "sites", "power", "costs", "fleet",
                                   "hbm", "training", "accelerators")]),
     ]
+
+
+def _calibration(r: Any, prefix: str) -> Section:
+    from .calibration import calibration_section
+
+    return calibration_section(r, prefix)
 
 
 def render_plan(r: Any) -> str:
