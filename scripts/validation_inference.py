@@ -182,7 +182,8 @@ def markdown(results: list[dict[str, Any]], not_run: list[dict[str, str]],
         worst = max(errs.values(), key=abs)
         cv_mape = sum(abs(e) for e in errs.values()) / len(errs)
         fitted = ", ".join(f"{n}={cv['factors'][n]:.3g}" for n in FIT_NAMES)
-        lines += ["", "**Hopper cross-validation of the six trtllm-1.0 factors.** Fitted on the 12 H100 rows of Llama 3.1 8B "
+        lines += ["", "**Hopper cross-validation of the six trtllm-1.0 factors.** Fitted on "
+                  "the 12 H100 rows of Llama 3.1 8B "
                   f"(TP1) and Llama 3.3 70B (TP2) only ({fitted}), the model predicts the 12 "
                   f"held-out rows (H200 TP1; Llama 3.1 405B on 8x H100, TP8) with MAPE "
                   f"{cv_mape:.1%}, worst {worst:+.1%}" + (

@@ -78,7 +78,8 @@ STACKS: dict[str, ServingStack] = {
         kv_memory_fraction=0.90, runtime_reserve_gb=3.9,
         source=(f"gemm and attention efficiency, overlap loss, collective latency, scale-up "
                 f"bandwidth efficiency and runtime reserve fitted jointly (6 numbers for all "
-                f"24 H100/H200 rows, none per row, rounded; scripts/validation_inference.py --fit) on "
+                f"24 H100/H200 rows, none per row, rounded; "
+                f"scripts/validation_inference.py --fit) on "
                 f"{_TRTLLM_TABLE}; HBM efficiency 0.90 is an estimate (sustained copy "
                 f"bandwidth of HBM3 parts), held fixed; KV memory fraction 0.90 as stated in "
                 f"that table's set-up (0.90-0.95); max_batch 2048 and prefill chunk 8192 "
