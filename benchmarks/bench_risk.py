@@ -47,7 +47,7 @@ def main() -> None:
     rows = [("base plan solve (once per run)", 1, "-", t_base, 1)]
 
     def run(model, n, executor="local", workers=2, **kw):
-        res, wall = _timed(lambda: run_risk(model, sc.uncertainties, scenario=sc.id, draws=n,
+        res, wall = _timed(lambda: run_risk(model, model.uncertainties, scenario=sc.id, draws=n,
                                             seed=0, executor=executor, workers=workers, **kw))
         return res, wall, int(res.timings_s["evaluations"])
 

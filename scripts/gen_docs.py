@@ -13,8 +13,8 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-AREAS = ["catalog", "training", "sharded", "fabric", "inference", "ops", "deploy", "risk",
-         "frontier", "finance"]
+AREAS = ["calibration", "catalog", "training", "sharded", "fabric", "inference", "ops",
+         "deploy", "risk", "frontier", "finance"]
 
 HEADER = """# Validation
 

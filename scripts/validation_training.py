@@ -2,8 +2,11 @@
 docs/validation.md (per-row predicted vs measured, error, MAPE), from the same code that
 tests/validation/test_training.py runs.
 
-Usage: ``python scripts/validation_training.py`` (markdown) or ``--fit`` (re-derive the
-ampere efficiency parameters by least squares on the fit rows only and print them).
+Usage: ``python scripts/validation_training.py`` (markdown), ``--calibrate`` (fit
+``gemm_eff_max`` per training stack and accelerator family on every row, then
+leave-one-source-out: refit without each source and predict it; writes the "training"
+part of src/gigawatt/perf/data/calibration.json), or ``--fit`` (the original 2-parameter
+ampere grid on SC21 Table 1 only, printed).
 
 Each row is run with the plan its source states. Fields a source does not state (empty in
 the data: micro-batch size, interleaving, recomputation and ZeRO stage for Llama 3) are
@@ -24,8 +27,13 @@ ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "validation" / "data" / "training.csv"
 #: rows used to fit the ampere family parameters; every other row is held out
 FIT_ROWS = tuple(f"M{i}" for i in range(1, 11))
-ROW_TOLERANCE = 0.15
-MAPE_TARGET = 0.05
+#: in-sample: each row within ROW_TOLERANCE, MAPE within MAPE_TARGET; out of sample
+#: (LOSO): the issue's target LOSO_TARGET overall and per family (a family above it is
+#: reported as a miss), LOSO_FAMILY_CEILING as the regression guard on every family
+ROW_TOLERANCE = 0.30
+MAPE_TARGET = 0.08
+LOSO_TARGET = 0.10
+LOSO_FAMILY_CEILING = 0.15
 
 #: published runs outside tests/validation/data/training.csv, reported but not asserted
 CHECKS = [{
@@ -62,7 +70,14 @@ def _arch(row: dict[str, str]) -> Any:
 
 
 def predict(row: dict[str, str], catalog: Any = None) -> dict[str, Any]:
-    """Run one published row through the model; returns predicted/measured and error."""
+    """Run one published row through the model with the row's training stack."""
+    from gigawatt.perf.gemm import training_stack
+
+    with training_stack(row.get("stack") or None):
+        return _predict(row, catalog)
+
+
+def _predict(row: dict[str, str], catalog: Any = None) -> dict[str, Any]:
     from gigawatt.perf import search_training
 
     fixed = {k: _int(row[k]) for k in ("tp", "pp", "vp", "dp", "cp", "zero", "microbatch")}
@@ -81,6 +96,8 @@ def predict(row: dict[str, str], catalog: Any = None) -> dict[str, Any]:
     return {"id": row["id"], "source": row["source"], "metric": metric,
             "measured": measured, "predicted": predicted,
             "error": (predicted - measured) / measured, "fit": row["id"] in FIT_ROWS,
+            "family": best.calibration["family"], "stack": row.get("stack", ""),
+            "source_id": row.get("source_id", ""), "precision": row["precision"],
             "plan": best.plan, "hw_tflops_per_gpu": best.hw_tflops_per_gpu,
             "tflops_per_gpu": best.tflops_per_gpu, "mfu": best.mfu,
             "memory_gb_per_gpu": best.memory_gb_per_gpu}
@@ -122,34 +139,43 @@ def _plan_text(p: dict[str, Any]) -> str:
 
 
 def markdown(results: list[dict[str, Any]]) -> str:
-    """The "## Training" section."""
-    fit = [r for r in results if r["fit"]]
-    held = [r for r in results if not r["fit"]]
+    """The "## Training" section: per row the in-sample and leave-one-source-out error."""
+    from gigawatt.perf import calibration
+
+    doc = calibration.load()["training"]
+    loso = {r["id"]: r for r in doc["loso"]}
+    fits = "; ".join(f"{k}: " + ", ".join(f"{n} {v[n]:g}" for n in ("gemm_eff_max",
+                                                                    "fp8_gemm_ratio") if n in v)
+                     for k, v in sorted(doc["params"].items()) if "/" in k)
+    lo = [loso[r["id"]] for r in results]
     lines = [
         "## Training", "",
-        "`gigawatt.perf.estimate_training` run with each published plan (fields the source "
-        "does not state are searched). Step times where the source gives or implies one "
-        "(Megatron SC21 rows: derived from the published TFLOP/s with the paper's eq. 3, which "
-        "counts recomputation); model TFLOP/s per GPU for Llama 3. Data and sources: "
-        "`tests/validation/data/training.csv`. Ampere parameters are fitted on "
-        f"{', '.join(FIT_ROWS)} only; all other rows are held out (hopper: not fitted). "
-        "Llama 3 does not state micro-batch, interleaving, recomputation or ZeRO stage; the "
-        "search fills them, and picks full recomputation of a quarter of the layers: the "
-        "three Llama rows were at -15% to -17% (full recomputation of every layer forced by "
-        "memory) before partial recomputation (Megatron's --recompute-num-layers) was added "
-        "to the search.", "",
-        f"**MAPE: {mape(results):.1%} over {len(results)} rows** (fit rows {mape(fit):.1%}, "
-        f"held-out rows {mape(held):.1%}); worst row "
-        f"{max(abs(r['error']) for r in results):.1%}. Targets: MAPE <= {MAPE_TARGET:.0%}, "
-        f"each row within {ROW_TOLERANCE:.0%}.", "",
-        "| id | source | metric | measured | predicted | error | set | plan (searched fields "
-        "filled) |", "| --- | --- | --- | ---: | ---: | ---: | --- | --- |"]
+        "`gigawatt.perf.search_training` run with each published plan (fields the source "
+        "does not state are searched) under the row's training stack. Step times are "
+        "compared: stated, derived by the source's FLOP convention (Megatron SC21 eq. 3), "
+        "or batch x sequence / (tokens/s per GPU x GPUs) for the NeMo and MaxText tables; "
+        "model TFLOP/s per GPU for Llama 3. Data and sources: "
+        "`tests/validation/data/training.csv`. One efficiency number per (training stack, "
+        "family) is fitted (`python scripts/validation_training.py --calibrate`): "
+        "gemm_eff_max, or fp8_gemm_ratio where every row of the group is FP8; the curve "
+        "shape (ampere SC21 Table 1 fit), memory and network efficiencies are fixed. "
+        f"Fitted: {fits}.", "",
+        f"**Leave-one-source-out MAPE: {mape(lo):.1%} over {len(lo)} rows**; in-sample "
+        f"{mape(results):.1%}, worst in-sample row "
+        f"{max(abs(r['error']) for r in results):.1%}. Guards: in-sample MAPE <= "
+        f"{MAPE_TARGET:.0%}, each row within {ROW_TOLERANCE:.0%}; LOSO target "
+        f"{LOSO_TARGET:.0%} per family (misses marked). Rows beyond 15% are marked misses.",
+        "",
+        "| id | source | family | stack | metric | measured | predicted | in-sample | LOSO "
+        "(basis) | plan (searched fields filled) |",
+        "| --- | --- | --- | --- | --- | ---: | ---: | ---: | ---: | --- |"]
     for r in results:
-        src = r["source"].split(",")[0] + ", " + r["source"].split(",")[-1].strip()[:40]
-        miss = " **miss**" if abs(r["error"]) > ROW_TOLERANCE else ""
-        lines.append(f"| {r['id']} | {src} | {r['metric']} | {r['measured']:.4g} | "
-                     f"{r['predicted']:.4g} | {r['error']:+.1%}{miss} | "
-                     f"{'fit' if r['fit'] else 'held out'} | {_plan_text(r['plan'])} |")
+        src = r["source"].split(",")[0][:40]
+        lr = loso[r["id"]]
+        miss = " **miss**" if abs(lr["error"]) > 0.15 else ""
+        lines.append(f"| {r['id']} | {src} | {r['family']} | {r['stack']} | {r['metric']} | "
+                     f"{r['measured']:.4g} | {r['predicted']:.4g} | {r['error']:+.1%} | "
+                     f"{lr['error']:+.1%}{miss} ({lr['basis']}) | {_plan_text(r['plan'])} |")
     lines += ["", "### Out-of-sample checks (not in the test data, not asserted)", "",
               "| id | source | metric | measured | predicted | error | note |",
               "| --- | --- | --- | ---: | ---: | ---: | --- |"]
@@ -189,10 +215,112 @@ def fit() -> dict[str, float]:
     return best[1]
 
 
+def _family(row: dict[str, str], cat: Any) -> str:
+    return cat.accelerator(row["accelerator"]).family
+
+
+def _log_errors(rows: list[dict[str, str]], doc: dict[str, Any], cat: Any) -> list[float]:
+    import math
+
+    from gigawatt.perf.gemm import calibration_override
+
+    with calibration_override(doc):
+        return [math.log1p(predict(r, cat)["error"]) for r in rows]
+
+
+def _fit_key(rows: list[dict[str, str]], key: str, cat: Any) -> dict[str, Any]:
+    """One efficiency number for ``rows`` under params key ``key``, least squares on the
+    log step-time error: ``fp8_gemm_ratio`` (bounded 0.5-1.3) when every row is FP8, so
+    FP8 tables do not move the BF16 ceiling; else ``gemm_eff_max`` (0.3-0.95)."""
+    import numpy as np
+    from scipy.optimize import minimize_scalar
+
+    name, lo, hi = (("fp8_gemm_ratio", 0.5, 1.3) if all(r["precision"] == "fp8" for r in rows)
+                    else ("gemm_eff_max", 0.3, 0.95))
+
+    def loss(x: float) -> float:
+        doc = {"params": {key: {name: x, "rows": 0, "sources": []}}, "default_stack": {}}
+        return float(np.mean(np.square(_log_errors(rows, doc, cat))))
+
+    res = minimize_scalar(loss, bounds=(lo, hi), method="bounded", options={"xatol": 0.004})
+    return {name: round(float(res.x), 3), "rows": len(rows),
+            "sources": sorted({r["source_id"] for r in rows})}
+
+
+def fit_all(rows: list[dict[str, str]], cat: Any) -> dict[str, Any]:
+    """Fits per (stack, family), per family and over all families, and each family's
+    default (newest) stack."""
+    from gigawatt.perf.gemm import TRAINING_STACKS
+
+    order = list(TRAINING_STACKS)
+    params: dict[str, Any] = {}
+    fam = {r["id"]: _family(r, cat) for r in rows}
+    groups: dict[str, list] = {}
+    for r in rows:
+        groups.setdefault(f"{r['stack']}/{fam[r['id']]}", []).append(r)
+        groups.setdefault(fam[r["id"]], []).append(r)
+    for key, rs in groups.items():
+        params[key] = _fit_key(rs, key, cat)
+    params["global"] = _fit_key(rows, "global", cat)
+    default = {}
+    for r in rows:
+        f = fam[r["id"]]
+        if f not in default or order.index(r["stack"]) > order.index(default[f]):
+            default[f] = r["stack"]
+    return {"params": params, "default_stack": default}
+
+
+def _basis(row: dict[str, str], family: str, doc: dict[str, Any]) -> str:
+    if f"{row['stack']}/{family}" in doc["params"]:
+        return "stack"
+    return "family" if family in doc["params"] else "global"
+
+
+def calibrate() -> dict[str, Any]:
+    """Full fit, in-sample errors, and leave-one-source-out errors."""
+    from gigawatt.catalog import load_catalog
+    from gigawatt.perf.gemm import calibration_override
+
+    cat = load_catalog()
+    rows = load_rows()
+    full = fit_all(rows, cat)
+
+    def record(r: dict[str, str], doc: dict[str, Any]) -> dict[str, Any]:
+        with calibration_override(doc):
+            res = predict(r, cat)
+        fam = _family(r, cat)
+        return {"id": r["id"], "source_id": r["source_id"], "stack": r["stack"],
+                "family": fam, "precision": r["precision"], "moe": False,
+                "error": round(res["error"], 5), "basis": _basis(r, fam, doc)}
+
+    in_sample = [record(r, full) for r in rows]
+    loso = []
+    for src in sorted({r["source_id"] for r in rows}):
+        doc = fit_all([r for r in rows if r["source_id"] != src], cat)
+        loso += [record(r, doc) for r in rows if r["source_id"] == src]
+    return {**full, "in_sample": in_sample, "loso": loso}
+
+
+def write_calibration(kind: str, doc: dict[str, Any]) -> None:
+    """Replace the ``kind`` part of src/gigawatt/perf/data/calibration.json."""
+    import json
+
+    path = ROOT / "src" / "gigawatt" / "perf" / "data" / "calibration.json"
+    path.parent.mkdir(exist_ok=True)
+    full = json.loads(path.read_text()) if path.exists() else {}
+    full[kind] = doc
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(full, indent=1, sort_keys=True) + "\n")
+    tmp.replace(path)
+
+
 def main(argv: list[str]) -> None:
     sys.path.insert(0, str(ROOT / "src"))
     if "--fit" in argv:
         print(fit())
+        return
+    if "--calibrate" in argv:
+        write_calibration("training", calibrate())
         return
     print(markdown(run()))
 

@@ -159,6 +159,7 @@ UNCERTAINTY_KINDS = {
     "electricity_price_factor": None,
     "failure_rate_factor": None,
     "mfu_factor": None,
+    "accelerator_mfu_factor": "accelerator",
     "budget_factor": None,
 }
 

@@ -38,8 +38,9 @@ def test_json_shape_and_determinism(cli, scenario_file):
         0.9 * d["planned"]["effective_exaflops_2030"])
     assert d["planned"]["effective_exaflops_2030"] > 0
     assert {t["input"] for t in d["tornado"]} == {
-        "gb200-delay", "gb200-delay-2", "gb200-price", "power-delay", "build", "elec", "mfu",
-        "budget", "fail", "hbm"}
+        "gb200-delay", "gb200-delay-2", "gb200-price", "power-delay", "build", "elec",
+        "model-error-gb200", "model-error-h100-sxm", "budget", "fail", "hbm"}  # not "mfu"
+    assert any("replaced by the per-family calibration" in n for n in d["notes"])
     swings = [t["swing"] for t in d["tornado"]]
     assert swings == sorted(swings, reverse=True)
     again = cli(*args, "--workers", "2", "--chunk-size", "7")

@@ -17,6 +17,15 @@ from test_risk_toy import SMALL
 
 
 
+def _x(model, **values):
+    """A neutral input vector for ``model.uncertainties`` (0 for delays, 1 for factors),
+    with the named ones set (by uncertainty id, ``-`` written ``_``)."""
+    x = np.array([0.0 if u.kind.endswith("_years") else 1.0 for u in model.uncertainties])
+    for key, v in values.items():
+        x[[u.id for u in model.uncertainties].index(key.replace("_", "-"))] = v
+    return x
+
+
 @pytest.fixture(scope="module")
 def small(catalog):
     sc = parse_scenario(SMALL, catalog=catalog)
@@ -107,9 +116,8 @@ def test_resolve_adapts_to_a_budget_cut_fixed_plan_does_not(small, catalog):
     fixed, _ = build_model(sc, catalog, fixed_plan=True, base=base, with_goodput=False)
     resolve, _ = build_model(sc, catalog, fixed_plan=False, base=base, with_goodput=False)
     assert isinstance(resolve, ResolveModel)
-    med = np.array([0, 0, 1, 0, 1, 1, 1, 1, 1, 1], dtype=float)
-    cut = med.copy()
-    cut[7] = 0.5  # budget halved
+    med = _x(fixed)
+    cut = _x(fixed, budget=0.5)  # budget halved
     margin = fixed.outcome_names.index("budget_margin_usd")
     assert fixed.evaluate(cut)[margin] < 0 < fixed.evaluate(med)[margin]
     assert resolve.evaluate(cut)[margin] >= -1e-6 * sc.budget_usd
@@ -120,9 +128,8 @@ def test_goodput_falls_with_failure_rate(small, catalog):
     model, notes = build_model(sc, catalog, fixed_plan=True, base=base)
     assert model.ettr is not None, notes
     k = model.outcome_names.index("goodput_ettr")
-    x = np.array([0, 0, 1, 0, 1, 1, 1, 1, 1, 1], dtype=float)
-    worse = x.copy()
-    worse[8] = 3.0
+    x = _x(model)
+    worse = _x(model, fail=3.0)
     assert 0 < model.evaluate(worse)[k] < model.evaluate(x)[k] <= 1
     assert dataclasses.is_dataclass(model.ettr)
 
@@ -130,5 +137,5 @@ def test_goodput_falls_with_failure_rate(small, catalog):
 def test_resolve_world_where_nothing_can_be_built_is_undefined_not_an_error(small, catalog):
     sc, base = small
     resolve, _ = build_model(sc, catalog, fixed_plan=False, base=base, with_goodput=False)
-    x = np.array([0, 0, 1, 0, 1, 1, 1, 1e-6, 1, 1], dtype=float)  # budget x 1e-6: buys nothing
+    x = _x(resolve, budget=1e-6)  # budget x 1e-6: buys nothing
     assert np.isnan(resolve.evaluate(x)).all()

@@ -99,7 +99,7 @@ def risk(
     try:
         if bar is not None:
             bar.start()
-        result = run_risk(model, sc.uncertainties, scenario=sc.id, draws=draws, seed=seed,
+        result = run_risk(model, model.uncertainties, scenario=sc.id, draws=draws, seed=seed,
                           executor=executor, workers=workers, address=address,
                           chunk_size=chunk_size, fixed_plan=fixed_plan, progress=callback,
                           notes=notes)

@@ -8,6 +8,7 @@ from typing import Any, Optional
 import typer
 
 from . import app
+from ..perf.calibration import describe
 from .output import console, emit_json, table
 
 
@@ -39,7 +40,7 @@ def _operating_point(cat, model, accelerator, a: dict[str, Any]):
 
     common = dict(gpus=a["gpus"], tp=a["tp"], precision=a["precision"],
                   prompt_tokens=a["prompt"], output_tokens=a["output"], catalog=cat,
-                  disaggregated=a["disaggregated"])
+                  disaggregated=a["disaggregated"], kv_dtype=a["kv_dtype"])
     if a["batch"] is None:
         return max_throughput(model, accelerator, ep=a["ep"], ttft_slo_s=a["ttft"],
                               tpot_slo_s=a["tpot"], **common)
@@ -73,6 +74,8 @@ def _print(est, sized) -> None:
 @app.command("serve")
 def serve(
     model: Optional[str] = typer.Option(None, "--model", help="LLM id (catalog models)."),
+    model_file: Optional[str] = typer.Option(None, "--model-file", help="Model YAML file "
+                                             "(as for train)."),
     accelerator: Optional[str] = typer.Option(None, "--accelerator", help="Accelerator id "
                                               "(with --demand/--rate and no --accelerator: "
                                               "every accelerator, ranked by cost)."),
@@ -83,6 +86,9 @@ def serve(
     ep: Optional[int] = typer.Option(None, "--ep", min=1, help="Expert-parallel degree "
                                      "(default: 1 for dense, searched for MoE)."),
     precision: str = typer.Option("fp8", "--precision", help="bf16 | fp8 | fp4."),
+    kv_dtype: Optional[str] = typer.Option(None, "--kv-dtype", help="KV-cache dtype, bf16 "
+                                           "| fp8 (attention runs at it; default: fp8 for "
+                                           "fp8/fp4 weights, bf16 for bf16)."),
     prompt_tokens: Optional[int] = typer.Option(None, "--prompt-tokens", min=1,
                                                 help="Prompt tokens per request."),
     output_tokens: Optional[int] = typer.Option(None, "--output-tokens", min=1,
@@ -106,6 +112,14 @@ def serve(
     from ..perf.serving_sizing import option_from_estimate
 
     cat = load_catalog()
+    if model_file is not None:
+        from ..errors import ValidationError
+        from .train_cmd import load_model_file
+
+        if model is not None:
+            raise ValidationError("give either --model or --model-file, not both",
+                                  field="model")
+        model = load_model_file(model_file)
     dem = _demand(cat, demand, rate, model, prompt_tokens, output_tokens, ttft_slo, tpot_slo)
     if dem is not None:
         model = model or dem.model
@@ -121,13 +135,13 @@ def serve(
             "precision": precision, "batch": batch, "ttft": ttft_slo, "tpot": tpot_slo,
             "prompt": _required("prompt_tokens", prompt_tokens),
             "output": _required("output_tokens", output_tokens),
-            "disaggregated": disaggregated}
+            "disaggregated": disaggregated, "kv_dtype": kv_dtype}
     est = _operating_point(cat, _required("model", model), accelerator, args)
     sized = option_from_estimate(cat, dem, est, site, life_years) if dem else None
     if plot is not None:
         _write_plot(plot, cat, model, accelerator, args, est)
+    out = _with_interval(cat, est, model)
     if json:
-        out = est.to_dict()
         if sized is not None:
             out.update({k: v for k, v in sized.to_dict().items()
                         if k not in ("plan", "accelerator", "feasible", "reason", "batch",
@@ -138,6 +152,18 @@ def serve(
         emit_json(out)
         return
     _print(est, sized)
+    console().print(describe(out))
+
+
+def _with_interval(cat, est, model) -> dict[str, Any]:
+    """The estimate's dict with its P10-P90 interval and calibration basis."""
+    from ..perf.calibration import attach
+
+    arch = cat.model(model) if isinstance(model, str) else model
+    return attach("inference", est.to_dict(), "output_tokens_per_s",
+                  cat.accelerator(est.accelerator).family, est.plan["precision"],
+                  bool(getattr(arch, "moe", None)),
+                  inverse=("tpot_s",))
 
 
 def _ranked(cat, dem, site, life_years: float, precision: str, as_json: bool) -> None:
@@ -150,12 +176,24 @@ def _ranked(cat, dem, site, life_years: float, precision: str, as_json: bool) ->
         return
     rows = [[o.accelerator, o.accelerators, o.racks, o.it_power_mw, o.facility_power_mw,
              o.output_tokens_per_s_per_gpu, o.tpot_s, o.usd_per_million_output_tokens,
+             _band(cat, o.accelerator, precision, dem.model),
              "" if o.feasible else (o.reason or "").split(":")[0]] for o in sz.options]
     console().print(table(
         f"{dem.id}: {dem.model}, {dem.prompt_tokens}+{dem.output_tokens} tokens, peak "
         f"{sz.peak_output_tokens_per_s:,.0f} output tokens/s",
         ["accelerator", "accelerators", "racks", "IT MW", "facility MW", "tok/s per GPU",
-         "TPOT s", "USD per M tokens", "why not"], rows))
+         "TPOT s", "USD per M tokens", "tok/s error band", "why not"], rows))
+
+
+def _band(cat, accelerator: str, precision: str, model: str) -> str:
+    """The P10/P90 error band of an accelerator's serving estimate, and whether its
+    family is calibrated (perf.calibration)."""
+    from ..perf.calibration import error_band
+
+    b = error_band("inference", cat.accelerator(accelerator).family, precision,
+                   bool(getattr(cat.model(model), "moe", None)))
+    tag = "" if b["calibrated"] else " uncal."
+    return f"{b['error_p10']:+.0%}/{b['error_p90']:+.0%}{tag}"
 
 
 def _write_plot(path: Path, cat, model, accelerator, a: dict[str, Any], est) -> None:
@@ -166,5 +204,5 @@ def _write_plot(path: Path, cat, model, accelerator, a: dict[str, Any], est) -> 
     fr = serving_frontier(model, accelerator, prompt_tokens=a["prompt"],
                           output_tokens=a["output"], precision=a["precision"],
                           tp=est.plan["tp"], ep=est.plan["ep"], catalog=cat,
-                          disaggregated=a["disaggregated"])
+                          disaggregated=a["disaggregated"], kv_dtype=a["kv_dtype"])
     write_atomic(path, frontier_html(fr, est))

@@ -8,6 +8,7 @@ from typing import Any, Optional
 import typer
 
 from . import app
+from ..perf.calibration import describe
 from .output import console, emit_json, fmt, table
 
 
@@ -151,6 +152,10 @@ def train(
                                          "beyond the scale-up domain (over scale-out)."),
     recovery: str = typer.Option("restart", "--recovery", help="With --tokens: recovery "
                                  "mode of the simulated ETTR (restart|in-memory|elastic)."),
+    stack: Optional[str] = typer.Option(None, "--stack", help="Training software stack "
+                                        "whose efficiency set to use (megatron-2021, "
+                                        "meta-llama3-2024, nemo-2025, maxtext-2025; "
+                                        "default: the family's newest calibrated)."),
     top: int = typer.Option(5, "--top", help="Runners-up to show."),
     json: bool = typer.Option(False, "--json", help="Print one JSON document."),
 ) -> None:
@@ -161,23 +166,51 @@ def train(
     if (model is None) == (model_file is None):
         raise ValidationError("give exactly one of --model ID or --model-file FILE",
                               field="model")
+    from ..perf.gemm import training_stack
+
     arch = model if model is not None else load_model_file(model_file)
-    result = search_training(
-        arch, accelerator, gpus, precision=precision, global_batch=global_batch,
-        seq_len=seq_len, tokens=tokens, top_k=top, tp=tp, pp=pp, vp=vp, dp=dp, cp=cp, ep=ep,
-        microbatch=microbatch, recompute=recompute, zero=zero, scaling=True,
-        max_batch_tokens=max_batch_tokens, zero_group=zero_group, bucket_mb=bucket_mb,
-        prefetch=prefetch, overlap_dp=overlap_dp, sp=sp, attention=attention,
-        **({"dp_flat_ring": True} if dp_flat_ring else {}),
-        **({"sites": sites, "wan_tbps": wan_tbps, "wan_latency_ms": wan_latency_ms,
-            "wan_mode": wan_mode, "outer_steps": outer_steps} if sites else {}),
-        **({"tp_cross_domain": True} if tp_cross_domain else {}))
+    kw = dict(precision=precision, global_batch=global_batch, seq_len=seq_len, tokens=tokens,
+              top_k=top, tp=tp, pp=pp, vp=vp, dp=dp, cp=cp, ep=ep, microbatch=microbatch,
+              recompute=recompute, zero=zero, scaling=True, max_batch_tokens=max_batch_tokens,
+              zero_group=zero_group, bucket_mb=bucket_mb, prefetch=prefetch,
+              overlap_dp=overlap_dp, sp=sp, attention=attention,
+              **({"dp_flat_ring": True} if dp_flat_ring else {}),
+              **({"sites": sites, "wan_tbps": wan_tbps, "wan_latency_ms": wan_latency_ms,
+                  "wan_mode": wan_mode, "outer_steps": outer_steps} if sites else {}),
+              **({"tp_cross_domain": True} if tp_cross_domain else {}))
+    with training_stack(stack):
+        result = search_training(arch, accelerator, gpus, **kw)
+        out = _with_interval(result, arch)
     composed = None
     if tokens is not None:
         from ..ops.time_to_train import compose_search
 
         composed = compose_search(result, recovery=recovery, model=arch)
+        out.update(composed)
     if json:
-        emit_json({**result.to_dict(), **(composed or {})})
+        emit_json(out)
         return
     _print(result, composed)
+    console().print(describe(out))
+
+
+def _with_interval(result: Any, arch: Any) -> dict[str, Any]:
+    """The search's dict with the best plan's P10-P90 interval and calibration basis
+    (perf.calibration, from the leave-one-source-out errors of its family)."""
+    from ..perf.calibration import attach
+
+    out = result.to_dict()
+    best = result.best
+    if isinstance(arch, str):
+        from ..catalog import load_catalog
+
+        arch = load_catalog().model(arch)
+    part = out["best"] if "best" in out else out
+    done = attach("training", part, "tokens_per_s", best.calibration["family"],
+                  best.precision, bool(getattr(arch, "moe", None)),
+                  inverse=("step_time_s", "time_to_train_days"))
+    if "best" in out:
+        out["best"] = done
+        out["interval"], out["calibration"] = done["interval"], done["calibration"]
+        return out
+    return done

@@ -14,10 +14,15 @@ obtained is in its ``basis`` (fitted on which published rows, or a documented de
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 import numpy as np
+
+from ..errors import UnknownIdError
 
 
 @dataclass(frozen=True)
@@ -111,13 +116,91 @@ FAMILIES: dict[str, FamilyEfficiency] = {
 }
 
 
-def family_efficiency(family: str) -> FamilyEfficiency:
-    """The efficiency parameters of a family; unknown families get the default set."""
+#: training software generations: the efficiency set is selected by (stack, family), so
+#: old papers and new tables are each compared with the software they ran. Fitted values
+#: (``gemm_eff_max`` per stack and family) come from perf/data/calibration.json.
+TRAINING_STACKS: dict[str, str] = {
+    "megatron-2021": "Megatron-LM on A100 (SC21, Korthikanti et al. 2022)",
+    "meta-llama3-2024": "Meta's Llama 3 pre-training stack on H100 (2024)",
+    "nemo-2025": "NeMo / Megatron-Bridge containers 25.09-26.04 (Megatron-Core, 2025-26)",
+    "maxtext-2025": "MaxText on Cloud TPU (JAX/XLA, 2025)",
+}
+
+_STACK: ContextVar[str | None] = ContextVar("training_stack", default=None)
+_OVERRIDE: ContextVar[dict[str, Any] | None] = ContextVar("training_calibration",
+                                                          default=None)
+
+
+@contextmanager
+def training_stack(stack: str | None) -> Iterator[None]:
+    """Evaluate training estimates inside with the efficiency set of ``stack``."""
+    if stack is not None and stack not in TRAINING_STACKS:
+        raise UnknownIdError("training stack", stack, TRAINING_STACKS, field="stack")
+    token = _STACK.set(stack)
+    try:
+        yield
+    finally:
+        _STACK.reset(token)
+
+
+@contextmanager
+def calibration_override(doc: dict[str, Any]) -> Iterator[None]:
+    """Use ``doc`` (the "training" part of calibration.json) instead of the shipped fit
+    (the fitting and cross-validation scripts refit with sources left out)."""
+    token = _OVERRIDE.set(doc)
+    try:
+        yield
+    finally:
+        _OVERRIDE.reset(token)
+
+
+def _calibration() -> dict[str, Any]:
+    doc = _OVERRIDE.get()
+    if doc is None:
+        from .calibration import load
+
+        doc = load()["training"]
+    return doc
+
+
+def _base(family: str) -> FamilyEfficiency:
     if family in FAMILIES:
         return FAMILIES[family]
     return replace(_HOPPER, family=family, calibrated=False,
                    basis=f"no published calibration for family '{family}': default curve "
                          "(hopper parameters) applied to this accelerator's catalog peaks")
+
+
+def active_stack(family: str) -> str | None:
+    """The training stack in force for a family: the selected one, else the family's
+    newest calibrated stack."""
+    return _STACK.get() or _calibration().get("default_stack", {}).get(family)
+
+
+def family_efficiency(family: str) -> FamilyEfficiency:
+    """The efficiency parameters of a family under the active training stack.
+
+    Resolution: the fit of (stack, family); else the family's fit over all its stacks;
+    else the fit over every family (``calibrated=False``: no data of this family)."""
+    base = _base(family)
+    doc = _calibration()
+    fits = doc.get("params", {})
+    stack = active_stack(family)
+    for key, calibrated in ((f"{stack}/{family}", True), (family, True), ("global", False)):
+        fit = fits.get(key)
+        if fit:
+            values = {n: float(fit[n]) for n in ("gemm_eff_max", "fp8_gemm_ratio") if n in fit}
+            how = (", ".join(f"{n} {v:.3f}" for n, v in values.items())
+                   + f" fitted on {fit['rows']} rows of {len(fit['sources'])} source(s) "
+                   f"({', '.join(fit['sources'])})")
+            if not calibrated:
+                how = (f"uncalibrated: no published training run of family '{family}'; "
+                       f"{how} of all families")
+            elif key == family:
+                how += f" (no rows of stack '{stack}')"
+            return replace(base, **values, calibrated=calibrated,
+                           basis=f"{how}; stack {stack or 'default'}; {base.basis}")
+    return base
 
 
 def gemm_efficiency(m: Any, n: Any, k: Any, eff: FamilyEfficiency) -> np.ndarray:

@@ -19,7 +19,7 @@ from ..catalog.schema import Accelerator, LLMArchitecture
 from ..errors import InfeasibleError, PlanError, ValidationError
 from . import inference_core as core
 from .inference_eff import ServingStack, serving_stack
-from .inference_shapes import ModelShape, check_precision, model_shape
+from .inference_shapes import ModelShape, check_precision, kv_dtype_for, model_shape
 
 #: tensor-parallel degrees tried by the plan search (powers of two).
 TP_CHOICES = (1, 2, 4, 8, 16, 32, 64)
@@ -100,10 +100,11 @@ class _Ctx:
     lengths: core.Lengths
     stack: ServingStack
     disaggregated: bool
+    kv_dtype: str
 
 
 def _resolve(model, accelerator, precision, prompt_tokens, output_tokens, catalog,
-             stack, disaggregated) -> _Ctx:
+             stack, disaggregated, kv_dtype=None) -> _Ctx:
     cat: Catalog | None = catalog
     if isinstance(model, str) or isinstance(accelerator, str):
         cat = cat or load_catalog()
@@ -117,7 +118,8 @@ def _resolve(model, accelerator, precision, prompt_tokens, output_tokens, catalo
         arch, "id", getattr(arch, "name", "custom-model"))
     return _Ctx(model_id=model_id, arch=arch, shape=model_shape(arch), acc=acc,
                 precision=check_precision(precision), lengths=lengths,
-                stack=serving_stack(stack),
+                stack=serving_stack(stack, acc.family),
+                kv_dtype=kv_dtype_for(precision, kv_dtype),
                 disaggregated=bool(disaggregated))
 
 
@@ -171,6 +173,14 @@ def _check_tp_ep(ctx: _Ctx, tp: int, ep: int) -> str | None:
     return None
 
 
+def _search_limit(ctx: _Ctx, mem: core.PlanMemory) -> int:
+    """Largest batch the throughput search considers: what fits, and no more than the
+    stack schedules (``max_batch`` sequences per attention group)."""
+    if ctx.stack.max_batch is None:
+        return mem.max_batch
+    return max(1, min(mem.max_batch, ctx.stack.max_batch * mem.attention_groups))
+
+
 def _batch_grid(max_batch: int) -> np.ndarray:
     if max_batch <= EXACT_BATCH_LIMIT:
         return np.arange(1, max_batch + 1, dtype=float)
@@ -182,8 +192,10 @@ def _evaluate(ctx: _Ctx, tp: int, ep: int, batch: np.ndarray,
               mem: core.PlanMemory) -> dict[str, np.ndarray]:
     """All per-batch quantities of one plan (per replica)."""
     step = core.decode_step_s(ctx.shape, ctx.acc, tp, ep, ctx.precision,
-                              ctx.lengths.decode_context_tokens, batch, ctx.stack, mem)
-    pre = core.prefill_s(ctx.shape, ctx.acc, tp, ep, ctx.precision, ctx.lengths, ctx.stack)
+                              ctx.lengths.decode_context_tokens, batch, ctx.stack, mem,
+                              kv_dtype=ctx.kv_dtype)
+    pre = core.prefill_s(ctx.shape, ctx.acc, tp, ep, ctx.precision, ctx.lengths, ctx.stack,
+                         kv_dtype=ctx.kv_dtype)
     ss = core.steady_state(step["step_s"], pre, batch, ctx.lengths.output_mean, tp,
                            max(tp, ep),
                            mem.attention_groups, ctx.disaggregated)
@@ -199,7 +211,7 @@ def _estimate(ctx: _Ctx, tp: int, ep: int, gpus: int | None, batch: int,
     per_gpu = float(ev["per_gpu"][i])
     kv_tokens = batch / mem.attention_groups * ctx.lengths.decode_context_tokens
     plan = {"tp": tp, "ep": ep, "replica_gpus": replica, "replicas": replicas, "gpus": gpus,
-            "precision": ctx.precision, "stack": ctx.stack.id,
+            "precision": ctx.precision, "kv_dtype": ctx.kv_dtype, "stack": ctx.stack.id,
             "disaggregated": ctx.disaggregated}
     parts = {k: float(ev[k][i]) for k in ("linear_s", "attention_s", "comm_s")}
     return ServingEstimate(
@@ -235,7 +247,7 @@ def _plans(ctx: _Ctx, gpus: int | None, tp: int | None, ep: int | None) -> list[
 
 def _no_fit(ctx: _Ctx, plans: list[tuple]) -> PlanError:
     mems = [(core.plan_memory(ctx.shape, ctx.acc, *p, ctx.precision, ctx.lengths,
-                              ctx.stack), p) for p in plans]
+                              ctx.stack, kv_dtype=ctx.kv_dtype), p) for p in plans]
     mem, best = min(mems, key=lambda mp: mp[0].weights_bytes)
     need = ctx.shape.total_params
     order = ["bf16", "fp8", "fp4"]
@@ -255,7 +267,8 @@ def estimate_serving(model, accelerator, *, gpus: int | None = None, tp: int | N
                      ep: int = 1, precision: str = "fp8", prompt_tokens: int,
                      output_tokens: int, batch: int, catalog: Catalog | None = None,
                      stack: str | ServingStack | None = None,
-                     disaggregated: bool = False) -> ServingEstimate:
+                     disaggregated: bool = False,
+                     kv_dtype: str | None = None) -> ServingEstimate:
     """Throughput and latency of one serving plan at one batch size.
 
     Parameters
@@ -275,11 +288,12 @@ def estimate_serving(model, accelerator, *, gpus: int | None = None, tp: int | N
     ServingEstimate ; ``fits`` is False when the batch's KV cache exceeds the HBM.
     """
     ctx = _resolve(model, accelerator, precision, prompt_tokens, output_tokens, catalog,
-                   stack, disaggregated)
+                   stack, disaggregated, kv_dtype)
     if not isinstance(batch, (int, np.integer)) or batch < 1:
         raise ValidationError(f"batch must be an integer >= 1 (got {batch!r})", field="batch")
     plans = sorted(_plans(ctx, gpus, tp, ep))
-    mems = [core.plan_memory(ctx.shape, ctx.acc, t, e, ctx.precision, ctx.lengths, ctx.stack)
+    mems = [core.plan_memory(ctx.shape, ctx.acc, t, e, ctx.precision, ctx.lengths, ctx.stack,
+                             kv_dtype=ctx.kv_dtype)
             for t, e in plans]
     if not any(m.fits for m in mems):
         raise _no_fit(ctx, plans)
@@ -310,7 +324,8 @@ def max_throughput(model, accelerator, *, prompt_tokens: int, output_tokens: int
                    ep: int | None = 1, ttft_slo_s: float | None = None,
                    tpot_slo_s: float | None = None, catalog: Catalog | None = None,
                    stack: str | ServingStack | None = None,
-                   disaggregated: bool = False) -> ServingEstimate:
+                   disaggregated: bool = False,
+                     kv_dtype: str | None = None) -> ServingEstimate:
     """The plan and batch with the most output tokens/s per GPU, within the SLOs.
 
     Searches tp (powers of two within the scale-up domain, dividing the heads), ep
@@ -326,15 +341,15 @@ def max_throughput(model, accelerator, *, prompt_tokens: int, output_tokens: int
     _check_slo("ttft_slo_s", ttft_slo_s)
     _check_slo("tpot_slo_s", tpot_slo_s)
     ctx = _resolve(model, accelerator, precision, prompt_tokens, output_tokens, catalog,
-                   stack, disaggregated)
+                   stack, disaggregated, kv_dtype)
     best, fitted, floor = None, False, [np.inf, np.inf]
     for t, e in _plans(ctx, gpus, tp, ep):
         mem = core.plan_memory(ctx.shape, ctx.acc, t, e, ctx.precision, ctx.lengths,
-                               ctx.stack)
+                               ctx.stack, kv_dtype=ctx.kv_dtype)
         if not mem.fits:
             continue
         fitted = True
-        grid = _batch_grid(mem.max_batch)
+        grid = _batch_grid(_search_limit(ctx, mem))
         ev = _evaluate(ctx, t, e, grid, mem)
         floor = [min(floor[0], float(ev["ttft_s"].min())), min(floor[1], float(ev["tpot_s"].min()))]
         score = np.where(_slo_mask(ev, ttft_slo_s, tpot_slo_s), ev["per_gpu"], -np.inf)
@@ -358,17 +373,19 @@ def max_throughput(model, accelerator, *, prompt_tokens: int, output_tokens: int
 def serving_frontier(model, accelerator, *, prompt_tokens: int, output_tokens: int,
                      precision: str = "fp8", tp: int | None = None, ep: int | None = 1,
                      catalog: Catalog | None = None, stack: str | ServingStack | None = None,
-                     disaggregated: bool = False, points: int = 64) -> ServingFrontier:
+                     disaggregated: bool = False, points: int = 64,
+                     kv_dtype: str | None = None) -> ServingFrontier:
     """Throughput per GPU against TPOT/TTFT over batch sizes, for the max-throughput plan."""
     top = max_throughput(model, accelerator, prompt_tokens=prompt_tokens,
                          output_tokens=output_tokens, precision=precision, tp=tp, ep=ep,
-                         catalog=catalog, stack=stack, disaggregated=disaggregated)
+                         catalog=catalog, stack=stack, disaggregated=disaggregated,
+                         kv_dtype=kv_dtype)
     ctx = _resolve(model, accelerator, precision, prompt_tokens, output_tokens, catalog,
-                   stack, disaggregated)
+                   stack, disaggregated, kv_dtype)
     t, e = top.plan["tp"], top.plan["ep"]
     mem = core.plan_memory(ctx.shape, ctx.acc, t, e, ctx.precision, ctx.lengths,
-                           ctx.stack)
-    grid = np.unique(np.geomspace(1, mem.max_batch, max(points, 2)).round())
+                           ctx.stack, kv_dtype=ctx.kv_dtype)
+    grid = np.unique(np.geomspace(1, _search_limit(ctx, mem), max(points, 2)).round())
     ev = _evaluate(ctx, t, e, grid, mem)
     return ServingFrontier(model=ctx.model_id, accelerator=ctx.acc.id, plan=top.plan,
                            batch=grid.astype(int), output_tokens_per_s_per_gpu=ev["per_gpu"],

@@ -6,12 +6,20 @@ TP, routed experts by EP, attention data-parallel across ``replica_gpus / tp`` g
 * **decode step** (every running sequence emits one token): linear layers take the
   larger of streaming the weights from HBM and their GEMM FLOPs (a roofline per kernel),
   attention the larger of streaming the batch's KV cache and its FLOPs; plus TP
-  all-reduces (two per layer) and EP all-to-alls (dispatch and combine per MoE layer)
-  over the scale-up link. Kernels run one after another,
-  so the parts add (Pope et al. 2022, "Efficiently Scaling Transformer Inference").
+  all-reduces and EP all-to-alls (dispatch and combine per MoE layer) over the scale-up
+  link. With EP the combine all-to-all reduces the routed experts' outputs, so a MoE
+  layer has one TP all-reduce (after attention), a dense layer two. Kernels run one
+  after another, so the parts add (Pope et al. 2022, "Efficiently Scaling Transformer
+  Inference"). A GEMM's compute efficiency falls with its rows ``m`` as ``m / (m +
+  gemm_half_m)``: ``m`` is the attention group's batch for shared weights and the tokens
+  routed to one expert (``batch x top_k / experts``) for expert weights.
 * **prefill** of one prompt: compute-bound linear FLOPs plus causal attention FLOPs
   growing with the square of the prompt, plus TP communication of the prompt's
-  activations.
+  activations. Prompts are batched into chunks of ``prefill_chunk_tokens`` (chunked
+  prefill), so a short prompt pays its share of one chunk's per-layer collective
+  latency, not a latency per prompt.
+* **attention precision**: attention runs at the KV-cache dtype (FP8 on an FP8 cache,
+  else BF16), not at the weights' precision (FP4 weights still attend in FP8).
 * **continuous batching steady state** (Orca, Yu et al. OSDI 2022; chunked prefill,
   Agrawal et al. 2024): while a batch of B sequences emits O tokens each, B new prompts
   are prefilled in the same steps, so one cycle lasts ``O * step(B) + B * prefill`` and
@@ -30,7 +38,8 @@ import numpy as np
 
 from ..catalog.schema import Accelerator
 from .inference_eff import ServingStack
-from .inference_shapes import ACTIVATION_BYTES, KV_BYTES, WEIGHT_BYTES, ModelShape
+from .inference_shapes import (ACTIVATION_BYTES, KV_DTYPES, WEIGHT_BYTES, ModelShape,
+                               kv_dtype_for)
 
 #: the embedding and output projection stay BF16 in FP8/FP4 checkpoints (NVIDIA
 #: TensorRT Model Optimizer quantises the transformer's linear layers, not lm_head).
@@ -94,21 +103,23 @@ def kv_heads_per_gpu(shape: ModelShape, tp: int) -> float:
     return max(shape.kv_heads / tp, 1.0)
 
 
-def kv_bytes_per_token(shape: ModelShape, tp: int, precision: str) -> float:
+def kv_bytes_per_token(shape: ModelShape, tp: int, precision: str,
+                       kv_dtype: str | None = None) -> float:
     """KV-cache bytes one GPU stores per token of context.
 
     Standard attention: ``2 x layers x kv_heads x head_dim`` split by TP. MLA: the
     ``kv_lora_rank + qk_rope_head_dim`` latent of every layer, which each TP rank needs
     whole for its heads, so it is replicated, not split.
     """
+    b = KV_DTYPES[kv_dtype_for(precision, kv_dtype)]
     if shape.is_mla:
-        return shape.layers * shape.mla_cache_dim * KV_BYTES[precision]
-    return 2.0 * shape.layers * kv_heads_per_gpu(shape, tp) * shape.head_dim \
-        * KV_BYTES[precision]
+        return shape.layers * shape.mla_cache_dim * b
+    return 2.0 * shape.layers * kv_heads_per_gpu(shape, tp) * shape.head_dim * b
 
 
 def plan_memory(shape: ModelShape, acc: Accelerator, tp: int, ep: int, precision: str,
-                lengths: Lengths, stack: ServingStack) -> PlanMemory:
+                lengths: Lengths, stack: ServingStack,
+                kv_dtype: str | None = None) -> PlanMemory:
     """Weights, KV bytes per token and the largest batch that fits, per GPU."""
     replica = max(tp, ep)
     wb = WEIGHT_BYTES[precision]
@@ -116,7 +127,7 @@ def plan_memory(shape: ModelShape, acc: Accelerator, tp: int, ep: int, precision
     weights = ((shape.attention_params + shape.dense_ffn_params) / tp * wb
                + shape.expert_params / replica * wb
                + (shape.embedding_params + shape.lm_head_params) / tp * emb)
-    kv_tok = kv_bytes_per_token(shape, tp, precision)
+    kv_tok = kv_bytes_per_token(shape, tp, precision, kv_dtype)
     free = (acc.hbm_gb - stack.runtime_reserve_gb) * 1e9 - weights
     capacity = max(free, 0.0) * stack.kv_memory_fraction
     groups = replica // tp
@@ -140,18 +151,39 @@ def _expert_bytes_read(shape: ModelShape, replica: int, wb: float,
 
 
 def _comm_s(shape: ModelShape, acc: Accelerator, tp: int, ep: int, tokens_per_group,
-            tokens_per_gpu, stack: ServingStack):
-    """TP all-reduce (ring) and EP all-to-all time for a step's tokens, s."""
+            tokens_per_gpu, stack: ServingStack, latency_share: float = 1.0):
+    """TP all-reduce (ring) and EP all-to-all time for a step's tokens, s.
+
+    ``latency_share``: the fraction of one collective's fixed latency these tokens pay (1
+    for a decode step; a prompt's share of a prefill chunk). With EP > 1 the MoE layers'
+    FFN output is reduced by the combine all-to-all, so they need one TP all-reduce (after
+    attention), dense layers two.
+    """
     link = acc.scaleup_gb_per_s * 1e9 * stack.scaleup_efficiency
+    lat = stack.collective_latency_s * latency_share
     t = 0.0
     if tp > 1:
         msg = tokens_per_group * shape.hidden * ACTIVATION_BYTES
-        per = 2.0 * (tp - 1) / tp * msg / link + stack.collective_latency_s
-        t = t + 2.0 * shape.layers * per
+        per = 2.0 * (tp - 1) / tp * msg / link + lat
+        moe = shape.moe_layers if ep > 1 else 0
+        t = t + (2.0 * shape.layers - moe) * per
     if ep > 1 and shape.moe_layers:
         msg = tokens_per_gpu * shape.top_k * shape.hidden * ACTIVATION_BYTES * (ep - 1) / ep
-        t = t + shape.moe_layers * 2.0 * (msg / link + stack.collective_latency_s)
+        t = t + shape.moe_layers * 2.0 * (msg / link + lat)
     return t
+
+
+def _m_eff(m, stack: ServingStack):
+    """Compute-efficiency factor of a GEMM with ``m`` rows (tokens), in (0, 1)."""
+    m = np.maximum(np.asarray(m, dtype=float), 1e-9)
+    return m / (m + stack.gemm_half_m)
+
+
+def _attention_peak(acc: Accelerator, precision: str, kv_dtype: str | None) -> float:
+    """FLOP/s attention runs at: the KV dtype's peak (FP8 needs an FP8-capable part)."""
+    kd = kv_dtype_for(precision, kv_dtype)
+    return acc.peak_tflop_per_s("fp8" if kd == "fp8" and acc.fp8_tflop_per_s else
+                                "bf16") * 1e12
 
 
 def _roofline(memory_s, compute_s, stack: ServingStack):
@@ -177,40 +209,55 @@ def _prefill_attn_flops(shape: ModelShape, tp: int, prompt_causal: float) -> flo
 
 def decode_step_s(shape: ModelShape, acc: Accelerator, tp: int, ep: int, precision: str,
                   context_tokens: float, batch: np.ndarray, stack: ServingStack,
-                  mem: PlanMemory) -> dict[str, np.ndarray]:
+                  mem: PlanMemory, kv_dtype: str | None = None) -> dict[str, np.ndarray]:
     """Decode-step time of a replica at each batch size, with its parts, s."""
     replica = max(tp, ep)
     batch = np.asarray(batch, dtype=float)
     per_group = batch / mem.attention_groups
     bw = acc.hbm_tb_per_s * 1e12 * stack.hbm_efficiency
-    peak = acc.peak_tflop_per_s(precision) * 1e12
+    peak = acc.peak_tflop_per_s(precision) * 1e12 * stack.gemm_efficiency
     wb = WEIGHT_BYTES[precision]
     dense_bytes = (mem.weights_bytes - shape.expert_params / replica * wb
                    - shape.embedding_params / tp * embedding_bytes(precision))
     w_bytes = dense_bytes + _expert_bytes_read(shape, replica, wb, batch)
-    gemm_flops = (2.0 * per_group * shape.shared_params / tp
-                  + 2.0 * batch * shape.active_expert_params / replica)
-    linear = _roofline(w_bytes / bw, gemm_flops / (peak * stack.gemm_efficiency), stack)
+    gemm_s = 2.0 * per_group * shape.shared_params / tp / (peak * _m_eff(per_group, stack))
+    if shape.experts:
+        per_expert = batch * shape.top_k / shape.experts
+        gemm_s = gemm_s + 2.0 * batch * shape.active_expert_params / replica / (
+            peak * _m_eff(per_expert, stack))
+    linear = _roofline(w_bytes / bw, gemm_s, stack)
     kv_bytes = per_group * context_tokens * mem.kv_bytes_per_token
     attn_flops = _decode_attn_flops(shape, tp, context_tokens) * per_group
-    attention = _roofline(kv_bytes / bw, attn_flops / (peak * stack.attention_efficiency),
-                          stack)
+    attention = _roofline(kv_bytes / bw, attn_flops / (
+        _attention_peak(acc, precision, kv_dtype) * stack.attention_efficiency), stack)
     comm = _comm_s(shape, acc, tp, ep, per_group, batch / replica, stack) * np.ones_like(batch)
     total = linear + attention + comm
     return {"step_s": total, "linear_s": linear, "attention_s": attention, "comm_s": comm}
 
 
 def prefill_s(shape: ModelShape, acc: Accelerator, tp: int, ep: int, precision: str,
-              lengths: Lengths, stack: ServingStack) -> float:
-    """Mean prefill time of one prompt on one attention group of the replica, s."""
-    replica = max(tp, ep)
-    peak = acc.peak_tflop_per_s(precision) * 1e12
+              lengths: Lengths, stack: ServingStack, kv_dtype: str | None = None) -> float:
+    """Mean prefill time of one prompt on one attention group of the replica, s.
+
+    Prompts are batched into chunks of ``stack.prefill_chunk_tokens``: the GEMMs see a
+    chunk's rows, and a prompt pays ``P / chunk`` of each collective's latency (at least
+    one chunk's worth per chunk it spans). With attention data-parallel groups (``ep >
+    tp``) all groups prefill at once, so one prompt's expert FLOPs and all-to-all traffic
+    are spread over its own ``tp`` GPUs' share of the replica, not over the replica."""
+    peak = acc.peak_tflop_per_s(precision) * 1e12 * stack.gemm_efficiency
     p = lengths.prompt_mean
-    linear = 2.0 * p * (shape.shared_params / tp + shape.active_expert_params / replica)
+    chunk = float(max(stack.prefill_chunk_tokens, 1))
+    m = max(p, chunk)
+    linear = 2.0 * p * shape.shared_params / tp / (peak * float(_m_eff(m, stack)))
+    if shape.experts:
+        # every attention group prefills at once and the replica's GPUs share the experts:
+        # per group and prompt the expert FLOPs are those of its tp GPUs' share
+        linear += 2.0 * p * shape.active_expert_params / tp / (
+            peak * float(_m_eff(m * shape.top_k / shape.experts, stack)))
     causal = _prefill_attn_flops(shape, tp, lengths.prompt_causal)
-    comm = _comm_s(shape, acc, tp, ep, p, p / replica, stack)
-    return (linear / (peak * stack.gemm_efficiency)
-            + causal / (peak * stack.attention_efficiency) + comm)
+    comm = _comm_s(shape, acc, tp, ep, p, p / tp, stack, latency_share=p / chunk)
+    return (linear + causal / (_attention_peak(acc, precision, kv_dtype)
+                               * stack.attention_efficiency) + comm)
 
 
 def steady_state(step_s: np.ndarray, prefill_one_s: float, batch: np.ndarray,

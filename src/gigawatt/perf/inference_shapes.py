@@ -30,6 +30,9 @@ WEIGHT_BYTES: dict[str, float] = {"bf16": 2.0, "fp8": 1.0, "fp4": 0.5 + 1.0 / 16
 #: bytes per KV-cache value by weight precision: FP8 and FP4 deployments keep an FP8 KV
 #: cache (TensorRT-LLM's FP8 KV-cache quantisation), BF16 deployments a BF16 one.
 KV_BYTES: dict[str, float] = {"bf16": 2.0, "fp8": 1.0, "fp4": 1.0}
+#: KV-cache dtypes a user can choose (``--kv-dtype``); attention runs at this precision
+#: (FP8 attention on an FP8 cache, BF16 otherwise), whatever the weights' precision.
+KV_DTYPES: dict[str, float] = {"bf16": 2.0, "fp8": 1.0}
 #: activations exchanged between GPUs (TP all-reduce, EP all-to-all) are BF16.
 ACTIVATION_BYTES = 2.0
 PRECISIONS = tuple(WEIGHT_BYTES)
@@ -153,6 +156,17 @@ def model_shape(arch: LLMArchitecture) -> ModelShape:
         embedding_params=embedding, lm_head_params=lm_head,
         kv_lora_rank=spec.kv_lora_rank, qk_rope_head_dim=spec.qk_rope_head_dim,
         qk_head_dim=spec.qk_head_dim, v_head_dim=spec.v_dim)
+
+
+def kv_dtype_for(precision: str, kv_dtype: str | None = None) -> str:
+    """The KV-cache dtype: the one given (validated), else FP8 for FP8/FP4 weights and
+    BF16 for BF16 weights."""
+    if kv_dtype is None:
+        return "bf16" if precision == "bf16" else "fp8"
+    if kv_dtype not in KV_DTYPES:
+        raise ValidationError(f"kv_dtype '{kv_dtype}' is not supported; allowed: "
+                              f"{', '.join(KV_DTYPES)}", field="kv_dtype")
+    return kv_dtype
 
 
 def check_precision(precision: str) -> str:

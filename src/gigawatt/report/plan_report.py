@@ -177,6 +177,7 @@ def plan_sections(r: Any, prefix: str = "", finance: Any = None) -> list[Section
                 charts=[buildout_figure(r), power_figure(r), capex_figure(r),
                         compute_figure([r]), hbm_figure(r), training_figure(r)]),
         *([frontier] if frontier is not None else []),
+        _calibration(r, prefix),
         Section(name("limits"), f"{prefix}What limits it",
                 html=bullet_list([b["message"] for b in r.binding]),
                 tables=[Table(name("binding"), TITLES["binding"], tables["binding"]),
@@ -188,6 +189,12 @@ def plan_sections(r: Any, prefix: str = "", finance: Any = None) -> list[Section
                         for n in ("by_phase", "builds", "sites", "power", "costs", "fleet",
                                   "hbm", "training", "accelerators")]),
     ]
+
+
+def _calibration(r: Any, prefix: str) -> Section:
+    from .calibration import calibration_section
+
+    return calibration_section(r, prefix)
 
 
 def render_plan(r: Any, finance: Any = None) -> str:

@@ -1,7 +1,7 @@
 """gigawatt.risk: Monte Carlo over a scenario's uncertainties, on a local pool or on Ray.
 
 ``build_model(scenario, catalog, fixed_plan=...)`` solves the base plan and returns the
-world model; ``run_risk(model, scenario.uncertainties, draws=..., seed=...)`` samples the
+world model; ``run_risk(model, model.uncertainties, draws=..., seed=...)`` samples the
 draws (draw ``i`` seeded by ``SeedSequence(seed).spawn(draws)[i]``), evaluates them on an
 executor and returns a :class:`RiskResult` (percentiles, milestone odds, tornado, draws).
 """

@@ -180,21 +180,28 @@ def build_model(sc: Scenario, cat: Catalog, *, fixed_plan: bool = True, seed: in
     Goodput (ETTR) is that of one synchronous job of the size the base plan's largest
     reference training run is placed on (:func:`placed_job_gpus`), or of the planner's
     16,384-accelerator reference cluster where the scenario has no training run.
+
+    The model's uncertainties are the scenario's, with any ``mfu_factor`` replaced by the
+    model error of each accelerator the base plan installs (:mod:`.model_error`); run
+    :func:`run_risk` with ``model.uncertainties``.
     """
+    from .model_error import with_model_error
+
     inputs, decisions = base or base_plan(sc, cat)
     arrays = plan_arrays(inputs, decisions)
     years = milestone_years(sc)
-    notes: list[str] = []
+    bought = [a for i, a in enumerate(arrays.accelerators) if arrays.new[..., i].sum() > 0]
+    uncs, notes = with_model_error(sc.uncertainties, bought, cat)
     curve = None
-    if with_goodput and any(u.kind == "failure_rate_factor" for u in sc.uncertainties):
+    if with_goodput and any(u.kind == "failure_rate_factor" for u in uncs):
         job = placed_job_gpus(sc, cat, inputs, decisions, cache) or REFERENCE_CLUSTER_GPUS
-        curve, why = ettr_curve(job, sc.uncertainties, seed=seed)
+        curve, why = ettr_curve(job, uncs, seed=seed)
         if why:
             notes.append(why)
         else:
             notes.append(f"goodput: ETTR of one synchronous job of {job:,} accelerators "
                          "(the base plan's largest placed training run)")
-    common = _common(sc, arrays, years, curve)
+    common = _common(sc, arrays, years, curve, uncs)
     if fixed_plan:
         funding = _funding(sc, cat, inputs, decisions, notes)
         if funding is not None:
@@ -224,11 +231,11 @@ def _funding(sc: Scenario, cat: Catalog, inputs: PlanInputs, decisions: Decision
 
 
 def _common(sc: Scenario, arrays: PlanArrays, years: Sequence[int],
-            curve: EttrCurve | None) -> dict[str, Any]:
+            curve: EttrCurve | None, uncertainties: Sequence[Any]) -> dict[str, Any]:
     neutral = evaluate(arrays, World(), years, None if curve is None else curve(1.0))
     names = outcome_names(years, curve is not None)
     primary = "total_cost_usd" if sc.objective == "min_cost" else f"effective_exaflops_{years[-1]}"
-    return {"uncertainties": tuple(sc.uncertainties), "years": tuple(years), "ettr": curve,
+    return {"uncertainties": tuple(uncertainties), "years": tuple(years), "ettr": curve,
             "promise": dict(zip(names, map(float, neutral))),
             "last_phase_year": sc.phases[-1].end_year, "primary_outcome": primary}
 

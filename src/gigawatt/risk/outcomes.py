@@ -161,7 +161,8 @@ def evaluate(arr: PlanArrays, world: World, milestone_years: Sequence[int],
             + arr.opex_support_usd * _ratio(capex_years, arr.base_capex_years_usd))
     built = arr.new > 0
     full = float((arr.years[:, None, None] + delay)[built].max()) if built.any() else np.nan
-    flops = np.einsum("tysa,a->t", online, arr.effective_flop_per_s) * world.mfu_factor
+    model = np.array([world.accelerator_mfu_factor.get(a, 1.0) for a in arr.accelerators])
+    flops = np.einsum("tysa,a->t", online, arr.effective_flop_per_s * model) * world.mfu_factor
     flops = flops + arr.existing_flop_per_s * world.mfu_factor
     at = {int(y): flops[i] / 1e18 for i, y in enumerate(arr.years)}
     eff = [at.get(int(y), np.nan) for y in milestone_years]

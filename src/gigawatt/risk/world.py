@@ -38,6 +38,8 @@ class World:
     electricity_price_factor : multiplier on energy prices.
     failure_rate_factor : multiplier on the fleet's failure rate (goodput).
     mfu_factor : multiplier on achieved MFU (and workload rates).
+    accelerator_mfu_factor : accelerator id -> multiplier on its MFU and workload rates
+        (the model error of its family: risk.model_error).
     budget_factor : multiplier on every phase budget.
     """
 
@@ -50,13 +52,15 @@ class World:
     failure_rate_factor: float = 1.0
     mfu_factor: float = 1.0
     budget_factor: float = 1.0
+    accelerator_mfu_factor: dict[str, float] = field(default_factory=dict)
 
 
 def world_from_vector(uncertainties: Sequence[Uncertainty], x: np.ndarray) -> World:
     """The world of one draw (``x[j]`` is the value of ``uncertainties[j]``)."""
     per: dict[str, dict[str, float]] = {"accelerator_delay_years": {},
                                         "accelerator_price_factor": {},
-                                        "hbm_supply_factor": {}, "power_delay_years": {}}
+                                        "hbm_supply_factor": {}, "power_delay_years": {},
+                                        "accelerator_mfu_factor": {}}
     scalar = {"construction_factor": 1.0, "electricity_price_factor": 1.0,
               "failure_rate_factor": 1.0, "mfu_factor": 1.0, "budget_factor": 1.0}
     for u, v in zip(uncertainties, np.asarray(x, dtype=float)):
@@ -109,7 +113,8 @@ def apply_world(inputs: PlanInputs, world: World) -> tuple[PlanInputs, World]:
     for a, f in world.accelerator_price_factor.items():
         if a in acc.index:
             acc.loc[a, "capex_usd_per_accelerator"] *= f
-    acc["mfu"] = np.minimum(1.0, acc["mfu"] * world.mfu_factor)
+    per = pd.Series(world.accelerator_mfu_factor, dtype=float).reindex(acc.index).fillna(1.0)
+    acc["mfu"] = np.minimum(1.0, acc["mfu"] * world.mfu_factor * per)
     acc["effective_flop_per_s"] = acc["peak_flop_per_s"] * acc["mfu"]
     power = inputs.site_power_mw.copy()
     residual_site: dict[str, float] = {}
@@ -129,11 +134,20 @@ def apply_world(inputs: PlanInputs, world: World) -> tuple[PlanInputs, World]:
         phases=_scale(inputs.phases, "budget_usd", world.budget_factor),
         facility={**inputs.facility, "build_years": inputs.facility["build_years"]
                   * world.construction_factor},
-        training_tokens_per_s_per_gpu=inputs.training_tokens_per_s_per_gpu * world.mfu_factor,
-        inference_tokens_per_s_per_gpu=inputs.inference_tokens_per_s_per_gpu
-        * world.mfu_factor,
+        training_tokens_per_s_per_gpu=_rows(inputs.training_tokens_per_s_per_gpu,
+                                            world.accelerator_mfu_factor) * world.mfu_factor,
+        inference_tokens_per_s_per_gpu=_rows(inputs.inference_tokens_per_s_per_gpu,
+                                             world.accelerator_mfu_factor) * world.mfu_factor,
     ), World(accelerator_delay_years=residual_acc, power_delay_years=residual_site,
              failure_rate_factor=world.failure_rate_factor)
+
+
+def _rows(df: pd.DataFrame, factors: dict[str, float]) -> pd.DataFrame:
+    """``df`` (accelerator x workload) with each accelerator's row scaled by its factor."""
+    if not factors:
+        return df
+    f = pd.Series(factors, dtype=float).reindex(df.index).fillna(1.0)
+    return df.mul(f, axis=0)
 
 
 def _scale(df: pd.DataFrame, column: str, factor: float) -> pd.DataFrame:
