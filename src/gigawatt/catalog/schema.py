@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from ..limits import StrictNumbers
 from .base import SourcedRow
 
 HbmSupplierId = Literal["sk-hynix", "samsung", "micron"]
@@ -157,7 +158,7 @@ class Site(SourcedRow):
         return self.power_mw_by_year[max(past)] if past else 0.0
 
 
-class MoE(BaseModel):
+class MoE(StrictNumbers):
     """Mixture-of-experts block of an LLM."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -175,7 +176,7 @@ class MoE(BaseModel):
         return self
 
 
-class MLA(BaseModel):
+class MLA(StrictNumbers):
     """Multi-head latent attention (DeepSeek-V2/V3): low-rank query and key/value
     projections with a decoupled RoPE key shared by all heads. The KV cache holds the
     ``kv_lora_rank``-wide latent plus the ``qk_rope_head_dim``-wide RoPE key per token and
@@ -207,7 +208,7 @@ class MLA(BaseModel):
         return self.kv_lora_rank + self.qk_rope_head_dim
 
 
-class LLMArchitecture(BaseModel):
+class LLMArchitecture(StrictNumbers):
     """A transformer LLM in the model-file format of DESIGN.md."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
