@@ -24,8 +24,9 @@ MAX_USD = 1e13
 MAX_UNIT_PRICE_USD = 1e8
 #: A count of things: accelerators, GPUs, units per year, spare nodes, requests in flight.
 MAX_COUNT = 100_000_000
-#: Tokens of a training run (the largest published runs use ~4e13).
-MAX_TOKENS = 1e16
+#: Tokens of a training run (the largest published runs use ~4e13; a limit far above
+#: that keeps deliberately infeasible workloads expressible).
+MAX_TOKENS = 1e21
 #: Tokens of one request or one optimizer step.
 MAX_BATCH_TOKENS = 1e9
 #: Electric power of one site or source, MW (100 GW: ~4x the largest power plant).

@@ -82,13 +82,11 @@ def plan(
     what limits it; writes a self-contained HTML report."""
     from ..catalog import load_catalog
     from ..plan import plan_scenario
-    from ..report.plan_report import plan_document, write_plan_report
+    from ..report.folder import check_report_folder
+    from ..report.plan_report import distinct_scenarios, plan_document, write_plan_report
 
-    if not no_report and out.exists() and not out.is_dir():
-        from ..errors import ValidationError
-
-        raise ValidationError(f"--out {out} is a file; it must be a folder (it is replaced "
-                              "by the report folder)", field="out")
+    if not no_report:
+        check_report_folder(out, "--out")  # refuse a bad folder before solving
     refs = list(dict.fromkeys(([scenario] if scenario else []) + list(compare))) or ["stargate"]
     cat = load_catalog()
     results = []
@@ -97,6 +95,7 @@ def plan(
             err_console().print(f"planning {ref} ...")
         results.append(plan_scenario(ref, cat, cache_dir=cache_dir(), time_limit_s=time_limit_s,
                                      exact=exact))
+    results = distinct_scenarios(results, refs)
     report = None if no_report else out / "index.html"
     doc = plan_document(results, None if report is None else str(report))
     if report is not None:

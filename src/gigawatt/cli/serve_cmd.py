@@ -160,11 +160,11 @@ def _ranked(cat, dem, site, life_years: float, precision: str, as_json: bool) ->
 
 def _write_plot(path: Path, cat, model, accelerator, a: dict[str, Any], est) -> None:
     from ..perf.inference import serving_frontier
-    from ..report.files import write_atomic
+    from ..report.files import write_output_file
     from ..report.serving import frontier_html
 
     fr = serving_frontier(model, accelerator, prompt_tokens=a["prompt"],
                           output_tokens=a["output"], precision=a["precision"],
                           tp=est.plan["tp"], ep=est.plan["ep"], catalog=cat,
                           disaggregated=a["disaggregated"])
-    write_atomic(path, frontier_html(fr, est))
+    write_output_file(path, frontier_html(fr, est), "--plot")

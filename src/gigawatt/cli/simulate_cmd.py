@@ -124,6 +124,9 @@ def simulate(
     if recovery not in _RECOVERY:
         raise ValidationError(f"{recovery!r} is not allowed; allowed: "
                               f"{', '.join(_RECOVERY)}", field="--recovery")
+    if report is not None:
+        from ..report.folder import check_report_folder
+        check_report_folder(Path(report), "--report")  # before simulating, not after
     spares: int | str = spare_nodes if spare_nodes == "auto" else _int(spare_nodes)
     kw = dict(checkpoint_interval_min=_interval(checkpoint_interval_min),
               restart_min=restart_min, recovery=recovery, failure_rate=failure_rate,
