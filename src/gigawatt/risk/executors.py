@@ -156,6 +156,8 @@ class LocalExecutor:
             try:
                 self._pool_pass(evaluator, seed, pending, done, total, progress)
             except BrokenProcessPool:
+                if not done and _needs_main(evaluator):
+                    raise ExecutorError(_SCRIPT_HINT) from None
                 continue
         missing = [s for s in spans if s not in done]
         if missing:
@@ -171,7 +173,8 @@ class LocalExecutor:
         pool = ProcessPoolExecutor(min(self.workers, len(pending)), mp_context=ctx,
                                    initializer=_init_worker, initargs=(evaluator,))
         try:
-            self._collect(pool, seed, pending, done, total, progress)
+            self._collect(pool, seed, pending, done, total, progress,
+                          _needs_main(evaluator))
         except BaseException:
             _stop_pool(pool)  # Ctrl-C or an error: stop the workers now, not after the queue
             raise
@@ -179,8 +182,10 @@ class LocalExecutor:
 
     @staticmethod
     def _collect(pool: ProcessPoolExecutor, seed: int, pending: list[tuple[int, int]],
-                 done: dict, total: int, progress: Progress | None) -> None:
-        with _children_without_sigint():  # the pool starts its processes on submit
+                 done: dict, total: int, progress: Progress | None,
+                 needs_main: bool) -> None:
+        # the pool starts its processes on submit
+        with _children_without_sigint(), _main_not_reimported(needs_main):
             futures = {pool.submit(_run_in_worker, seed, a, b): (a, b) for a, b in pending}
         waiting = set(futures)
         while waiting:
@@ -217,6 +222,49 @@ def _children_without_sigint() -> Iterator[None]:
         yield
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+
+_SCRIPT_HINT = (
+    "local worker processes died before finishing any draw: the model passed to the "
+    "workers is defined in your script (__main__), so each worker re-imports the script. "
+    "Put the code that runs the draws under 'if __name__ == \"__main__\":', define the "
+    "model in an importable module, or run with workers=1")
+
+
+def _needs_main(evaluator: Any) -> bool:
+    """Whether unpickling ``evaluator`` needs the user's ``__main__`` module (an object
+    defined in the running script)."""
+    import pickle
+
+    try:
+        return b"__main__" in pickle.dumps(evaluator)
+    except Exception:  # noqa: BLE001 - unpicklable: the pool reports it
+        return True
+
+
+@contextlib.contextmanager
+def _main_not_reimported(needed: bool) -> Iterator[None]:
+    """Start workers without re-importing the user's script.
+
+    A spawned worker normally re-runs ``__main__`` (the script, or nothing for
+    ``python - <<EOF``); a script without an ``if __name__ == "__main__":`` guard then
+    starts the whole run again in every worker, which fails. gigawatt's own evaluators
+    need only the gigawatt package, so while the workers start, ``__main__`` is shown to
+    multiprocessing without its file and spec and is not re-imported. When the evaluator
+    does need ``__main__`` (a model defined in the script) it is left alone.
+    """
+    main = sys.modules.get("__main__")
+    if needed or main is None:
+        yield
+        return
+    saved = {k: main.__dict__[k] for k in ("__file__", "__spec__") if k in main.__dict__}
+    main.__dict__.pop("__file__", None)
+    main.__dict__["__spec__"] = None
+    try:
+        yield
+    finally:
+        main.__dict__.pop("__spec__", None)
+        main.__dict__.update(saved)
 
 
 def _stop_pool(pool: ProcessPoolExecutor) -> None:
