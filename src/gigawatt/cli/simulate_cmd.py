@@ -48,7 +48,8 @@ def _print(d: dict[str, Any]) -> None:
         ["mtbf_h", d["mtbf_h"]], ["checkpoint interval_min", d["checkpoint"]["interval_min"]],
         ["spare_nodes", d["spare_nodes"]], ["utilisation", d["utilisation"]],
         ["energy_mwh", d["energy_mwh"]], ["peak_facility_power_mw", d["peak_facility_power_mw"]],
-        ["max_power_swing_mw", d["max_power_swing_mw"]], ["sim_wall_s", d["sim_wall_s"]]]))
+        ["max_power_swing_mw", d["max_power_swing_mw"]]]
+        + ([["sim_wall_s", d["sim_wall_s"]]] if "sim_wall_s" in d else [])))
     out.print(table("lost GPU-hours by reason", ["reason", "gpu_hours"],
                     [[k, v] for k, v in lost.items()] + [["total", d["lost_gpu_hours"]]]))
     out.print(table("unexpected interruptions by cause", ["cause", "count"],
@@ -116,6 +117,9 @@ def simulate(
                                   "priority | backfill (EASY)."),
     report: str = typer.Option(None, "--report", help="Write an HTML report with the time "
                                "series to this folder."),
+    timings: bool = typer.Option(False, "--timings", help="Add sim_wall_s (wall time "
+                                 "spent simulating, s) to the output; without it the same "
+                                 "seed gives the same bytes."),
     json: bool = typer.Option(False, "--json", help="Print one JSON document."),
 ) -> None:
     """Simulate failures, checkpoints, recovery, spares and power of a training cluster."""
@@ -152,7 +156,7 @@ def simulate(
         if gpus is None:
             raise ValidationError("--gpus is required (or --plan DIR)", field="--gpus")
         res = run(gpus, days, job_gpus=job_gpus, seed=seed, accelerator=accelerator, **kw)
-    doc = res.to_dict()
+    doc = res.to_dict(timings=timings)
     if report is not None:
         from ..report.ops import write_ops_report
 
