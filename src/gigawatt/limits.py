@@ -37,8 +37,10 @@ MAX_HBM_GB = 1e11
 MAX_FACTOR = 1e3
 #: A delay, years (delays are >= 0: an early delivery is a different distribution).
 MAX_DELAY_YEARS = 20.0
-#: A duration in days (a run, a simulation).
-MAX_DAYS = 3650.0
+#: A duration in days (a run, a simulation): a century.
+MAX_DAYS = 36500.0
+#: Failure events one simulation may draw (a memory bound, ~1 GB of event arrays).
+MAX_EVENTS = 10_000_000
 #: A rate (requests/s, failures per 1000 node-days).
 MAX_RATE = 1e7
 #: Calendar years a scenario may name.
@@ -133,4 +135,4 @@ def _num(x: float) -> str:
 
 __all__ = ["StrictNumbers", "check_number", "range_text", "MAX_USD", "MAX_COUNT",
            "MAX_TOKENS", "MAX_POWER_MW", "MAX_HBM_GB", "MAX_FACTOR", "MAX_DELAY_YEARS",
-           "MAX_DAYS", "MAX_RATE", "MAX_MAGNITUDE", "MAX_UNIT_PRICE_USD", "MAX_BATCH_TOKENS"]
+           "MAX_DAYS", "MAX_EVENTS", "MAX_RATE", "MAX_MAGNITUDE", "MAX_UNIT_PRICE_USD", "MAX_BATCH_TOKENS"]

@@ -64,7 +64,7 @@ def test_human_output(cli):
 
 
 @pytest.mark.parametrize("args, needle", [
-    (["--gpus", "16384", "--days", "10", "--failure-rate", "-1"], "failure_rate"),
+    (["--gpus", "16384", "--days", "10", "--failure-rate", "-1"], "--failure-rate"),
     (["--gpus", "1024", "--job-gpus", "2048", "--days", "10"], "job_gpus"),
     (["--gpus", "16384", "--days", "10", "--checkpoint-interval-min", "0.01"],
      "shorter than the checkpoint write time"),

@@ -59,10 +59,17 @@ def _exit_types(attr: str) -> tuple[type[BaseException], ...]:
     return tuple(found)
 
 
+def command() -> object:
+    """The click command of the app, every numeric option bounded (cli/options.py)."""
+    from .options import bound_numbers
+
+    return bound_numbers(typer.main.get_command(app))
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the app, turning user errors into one message and exit code 2."""
     try:
-        code = app(args=argv, standalone_mode=False)
+        code = command()(args=argv, standalone_mode=False)
     except KeyboardInterrupt:
         code = 130
     except GigawattError as exc:

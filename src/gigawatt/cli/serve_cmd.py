@@ -117,6 +117,9 @@ def serve(
         _ranked(cat, dem, site, life_years, precision, json)
         return
     accelerator = _required("accelerator", accelerator)
+    from .options import check_precision
+
+    check_precision(accelerator, precision)
     args = {"gpus": gpus, "tp": tp, "ep": ep if ep is not None else (1 if batch else None),
             "precision": precision, "batch": batch, "ttft": ttft_slo, "tpot": tpot_slo,
             "prompt": _required("prompt_tokens", prompt_tokens),

@@ -16,10 +16,16 @@ _RECOVERY = ("restart", "in-memory", "elastic")
 
 def _interval(text: str) -> float | str:
     """``--checkpoint-interval-min``: a number of minutes or a policy name."""
+    import math
+
     try:
-        return float(text)
+        minutes = float(text)
     except ValueError:
         return text
+    if not (math.isfinite(minutes) and 0 < minutes <= 60 * 24 * 365):
+        raise ValidationError(f"{text!r} is not allowed; allowed: minutes > 0 and <= "
+                              "525600, or auto | young", field="--checkpoint-interval-min")
+    return minutes
 
 
 def _read_plan(path: str) -> Any:
@@ -30,10 +36,16 @@ def _read_plan(path: str) -> Any:
     if not f.is_file():
         raise InputFileError(f"no plan.json in '{path}' (write one with gigawatt plan --out "
                              "DIR)", file=str(f))
+    def no_constants(name: str) -> None:
+        raise ValueError(f"{name} is not a number a plan can hold")
+
     try:
-        return json.loads(f.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InputFileError(f"not a JSON document: {exc}", file=str(f)) from None
+        return json.loads(f.read_text(encoding="utf-8"), parse_constant=no_constants)
+    except (UnicodeDecodeError, ValueError) as exc:  # JSONDecodeError is a ValueError
+        raise InputFileError(f"not a JSON document (a gigawatt plan): {exc}", file=str(f)) from None
+    except RecursionError:
+        raise InputFileError("not a JSON document (a gigawatt plan): nested too "
+                             "deeply", file=str(f)) from None
 
 
 def _print(d: dict[str, Any]) -> None:

@@ -110,6 +110,9 @@ def train(
     if (model is None) == (model_file is None):
         raise ValidationError("give exactly one of --model ID or --model-file FILE",
                               field="model")
+    from .options import check_precision
+
+    check_precision(accelerator, precision)
     arch = model if model is not None else load_model_file(model_file)
     result = search_training(
         arch, accelerator, gpus, precision=precision, global_batch=global_batch,
