@@ -123,3 +123,17 @@ def test_cli_validate_exit_2(cli, tmp_path):
     r = cli("scenario", "validate", str(p))
     assert r.code == 2 and "duplicate site 'abilene-tx'" in r.stderr, r.stderr
     assert "Traceback" not in r.stderr
+
+
+def test_yaml_copy_of_a_builtin_has_its_own_id(cli, tmp_path):
+    r = cli("scenario", "show", "stargate", "--yaml")
+    assert r.code == 0
+    copy = tmp_path / "my.yaml"
+    copy.write_text(r.stdout)
+    v = cli("scenario", "validate", copy)
+    assert v.code == 0, v.stderr
+    from gigawatt.scenario import load_scenario
+    assert load_scenario(copy).id == "stargate-copy"
+    # the user's own file is printed as it is
+    again = cli("scenario", "show", copy, "--yaml")
+    assert again.stdout == r.stdout
