@@ -197,3 +197,23 @@ def test_compare_with_one_id_twice_keeps_both(cli, tmp_path):
     assert (out / "tables" / "plan-small-2" / "builds.csv").exists()
     assert any("repeated" in n for n in r.json()["comparison"][1]["notes"])
     assert json.loads((out / "plan.json").read_text()) == r.json()
+
+
+def test_a_report_from_before_the_marker_is_adopted(tmp_path):
+    out = tmp_path / "gigawatt-report"
+    (out / "tables").mkdir(parents=True)
+    for rel, text in OLD.items():
+        (out / rel).write_text(text)
+    write_report_folder(out, "plan", NEW)
+    assert _files(out) == NEW and read_marker(out)["complete"] is True
+
+
+def test_a_folder_that_only_looks_like_a_report_is_refused(tmp_path):
+    (tmp_path / "index.html").write_text("my site")  # no plan.json: not a report
+    with pytest.raises(OutputError, match="not a gigawatt report folder"):
+        write_report_folder(tmp_path, "plan", NEW)
+    (tmp_path / "plan.json").write_text("{}")
+    (tmp_path / "tables").mkdir()
+    (tmp_path / "tables" / "notes.txt").write_text("mine")
+    with pytest.raises(OutputError, match="not a gigawatt report folder"):
+        write_report_folder(tmp_path, "plan", NEW)

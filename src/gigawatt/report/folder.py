@@ -20,6 +20,9 @@ folder carries a marker file, :data:`MARKER`, that lists the files gigawatt wrot
 
   The next run into the folder removes leftover staging folders and owns every file an
   incomplete marker lists, so it can always finish the job.
+
+A folder written by a gigawatt version before the marker (nothing in it but a report's
+own names) is adopted as a report folder.
 """
 
 from __future__ import annotations
@@ -72,7 +75,8 @@ def check_report_folder(out_dir: Path | str, option: str = "--out") -> None:
     out = Path(out_dir)
     try:
         _check_path(out, option)
-        if out.is_dir() and not (out / MARKER).is_file() and any(out.iterdir()):
+        if out.is_dir() and not (out / MARKER).is_file() and any(out.iterdir()) \
+                and _legacy_report(out) is None:
             raise OutputError(_FOREIGN.format(out=out, marker=MARKER), field=option)
         base = next(p for p in [out.absolute(), *out.absolute().parents] if p.exists())
         os.rmdir(tempfile.mkdtemp(prefix=_STAGING, dir=base))  # can we write there?
@@ -91,9 +95,12 @@ def _prepare(out: Path, option: str) -> dict[str, list[str]]:
     if out.is_dir():
         marker = out / MARKER
         entries = [p.name for p in out.iterdir()]
-        if entries and not marker.is_file():
+        legacy = None if marker.is_file() else _legacy_report(out)
+        if entries and not marker.is_file() and legacy is None:
             raise OutputError(_FOREIGN.format(out=out, marker=MARKER), field=option)
-        owned = _read_marker(marker) if marker.is_file() else {}
+        owned = _read_marker(marker) if marker.is_file() else (legacy or {})
+        if legacy:
+            _write_marker(out, legacy, complete=True)
         for stale in out.glob(f"{_STAGING}*"):
             shutil.rmtree(stale, ignore_errors=True)
         if not marker.is_file():
@@ -102,6 +109,33 @@ def _prepare(out: Path, option: str) -> dict[str, list[str]]:
     out.mkdir(parents=True)
     _write_marker(out, {}, complete=False)
     return {}
+
+
+#: What reports of gigawatt versions before the marker wrote: {kind: (names, signature)}.
+_LEGACY = {"plan": ({"index.html", "plan.json", "tables"}, "plan.json"),
+           "risk": ({"risk.html", "risk.json", "risk_draws.csv"}, "risk.json"),
+           "simulate": ({"simulate.html", "simulate_timeseries.csv"},
+                        "simulate_timeseries.csv")}
+
+
+def _legacy_report(out: Path) -> dict[str, list[str]] | None:
+    """The files of a report folder written before the marker existed (nothing but
+    gigawatt's own names, tables holding only CSV files), by kind; None otherwise."""
+    known = {n: kind for kind, (names, _) in _LEGACY.items() for n in names}
+    top = {p.name: p for p in out.iterdir()}
+    if not top or set(top) - set(known) or not any(
+            sig in top and top[sig].is_file() for _, sig in _LEGACY.values()):
+        return None
+    owned: dict[str, list[str]] = {}
+    for name, path in top.items():
+        if path.is_dir():
+            files = [p for p in path.rglob("*") if not p.is_dir()]
+            if name != "tables" or any(p.suffix != ".csv" for p in files):
+                return None
+            owned.setdefault("plan", []).extend(str(p.relative_to(out)) for p in files)
+        else:
+            owned.setdefault(known[name], []).append(name)
+    return owned
 
 
 def _check_path(out: Path, option: str) -> None:
