@@ -112,3 +112,14 @@ def test_a_supported_precision_still_works(cli):
 def test_help_states_the_range(cli):
     r = cli("simulate", "--help")
     assert "allowed: > 0 and <=" in r.stdout
+
+
+def test_model_file_sizes_are_bounded(cli, tmp_path):
+    f = tmp_path / "m.yaml"
+    f.write_text("name: huge\nlayers: 32\nhidden: 1000000000000000000000000000000\n"
+                 "heads: 32\nvocab: 128000\nseq_len: 8192\n")
+    r = cli("train", "--model-file", f, "--accelerator", "h100-sxm", "--gpus", "64")
+    assert r.code == 2 and "hidden" in r.stderr and "<= 1e+08" in r.stderr, r.stderr
+    f.write_text("name: x\nlayers: 32\nhidden: .nan\nheads: 32\nvocab: 128000\nseq_len: 8192\n")
+    r = cli("train", "--model-file", f, "--accelerator", "h100-sxm", "--gpus", "64")
+    assert r.code == 2 and "hidden" in r.stderr, r.stderr
