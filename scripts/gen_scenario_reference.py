@@ -45,7 +45,14 @@ Validation checks the schema below, then that every id exists in the catalog (si
 power sources, accelerators, HBM suppliers, models, demands) and that every `source:` names
 a document of the scenario's own `sources:` list or of the catalog. Errors name the file,
 line, field, the bad value and what is allowed, and exit with code 2. An accelerator cannot
-be available before its general-availability year in the catalog.
+be available before its general-availability year in the catalog. Ids listed twice (phases,
+sites, accelerators, training and inference workloads, uncertainties, sources) are refused;
+NaN, infinity and `true` are refused wherever a number is meant, and every number has the
+range shown below (maxima in `gigawatt/limits.py`, see [outputs.md](outputs.md)).
+
+`scenario show <built-in> --yaml` gives the copy the id `<id>-copy` (with a comment), so
+a copy planned or compared beside its original never shares the original's id; a
+comparison of two files with one id labels the second `<id>-2`.
 
 Conventions: units are in field names (`budget_usd`, `power_mw_by_year`, `hbm_supply_gb_by_year`);
 years are calendar years, spans inclusive; a `*_by_year` mapping of power applies from its

@@ -72,3 +72,8 @@ class PlanError(GigawattError):
 
 class InfeasibleError(GigawattError):
     """A request that no plan can satisfy, with the constraints that bind."""
+
+
+class OutputError(GigawattError):
+    """An output path gigawatt cannot or must not write (a file where a folder is meant,
+    a folder of someone else's files, no permission)."""

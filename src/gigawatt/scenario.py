@@ -13,6 +13,8 @@ from .catalog import Catalog, load_catalog
 from .catalog.base import Source
 from .errors import InputFileError, UnknownIdError, ValidationError
 from .financing import Financing, check_financing
+from .limits import (MAX_DELAY_YEARS, MAX_FACTOR, Year, BatchTokens, Count, Days, Factor, Finite, HbmGb,
+                     PowerMw, StrictNumbers, Tokens, UnitPriceUsd, Usd)
 from .validation import validation_error
 from .catalog.loader import KIND
 from .yamlio import YamlDoc, parse_yaml, path_key, read_yaml
@@ -20,8 +22,8 @@ from .yamlio import YamlDoc, parse_yaml, path_key, read_yaml
 SCENARIO_DIR = Path(__file__).parent / "scenarios"
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+class _Strict(StrictNumbers):
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class Phase(_Strict):
@@ -30,7 +32,7 @@ class Phase(_Strict):
     id: str = Field(description="Phase id, e.g. 'phase-1'.")
     start_year: int = Field(ge=2015, le=2050, description="First year of the phase.")
     end_year: int = Field(ge=2015, le=2050, description="Last year of the phase (inclusive).")
-    budget_usd: float = Field(gt=0, description="Capex budget of the phase, USD.")
+    budget_usd: Usd = Field(gt=0, description="Capex budget of the phase, USD.")
     source: str | None = Field(None, description="Source id stating this phase.")
 
     @model_validator(mode="after")
@@ -45,7 +47,7 @@ class SiteOption(_Strict):
     """A candidate site, with optional overrides of the catalog's site facts."""
 
     site: str = Field(description="Catalog site id.")
-    power_mw_by_year: dict[int, float] | None = Field(
+    power_mw_by_year: dict[Year, PowerMw] | None = Field(
         None, description="Override: power deliverable by year, MW (>= 0).")
     power_sources: list[str] | None = Field(None, description="Override: allowed power "
                                             "source ids.")
@@ -68,9 +70,9 @@ class AcceleratorOption(_Strict):
                                 "installed.")
     available_to: int | None = Field(None, ge=2015, le=2050, description="Last year it can "
                                      "be installed (None: open).")
-    supply_cap_by_year: dict[int, int] = Field(default_factory=dict, description=(
+    supply_cap_by_year: dict[Year, Count] = Field(default_factory=dict, description=(
         "Most units the programme can obtain per year (years not listed: no cap)."))
-    price_usd: float | None = Field(None, gt=0, description="Override unit price, USD.")
+    price_usd: UnitPriceUsd | None = Field(None, gt=0, description="Override unit price, USD.")
     source: str | None = Field(None, description="Source id for availability and caps.")
 
     @model_validator(mode="after")
@@ -92,7 +94,7 @@ class ExistingFleet(_Strict):
     """Accelerators already installed when the programme starts."""
 
     accelerator: str = Field(description="Catalog accelerator id.")
-    count: int = Field(ge=1, description="Units installed.")
+    count: Count = Field(ge=1, description="Units installed.")
     site: str = Field(description="Site id where they are installed (one of the "
                       "scenario's sites).")
     installed_year: int = Field(ge=2015, le=2050, description="Year they were installed.")
@@ -104,10 +106,10 @@ class TrainingWorkload(_Strict):
 
     id: str = Field(description="Workload id.")
     model: str = Field(description="Catalog LLM id.")
-    tokens: float = Field(gt=0, description="Training tokens.")
+    tokens: Tokens = Field(gt=0, description="Training tokens.")
     deadline_year: int = Field(ge=2015, le=2050, description="Year by whose end it must "
                                "have finished.")
-    max_days: float = Field(120, gt=0, description="Longest acceptable run, days.")
+    max_days: Days = Field(120, gt=0, description="Longest acceptable run, days.")
     precision: Literal["bf16", "fp8"] = Field("bf16", description="Training precision.")
     source: str | None = Field(None, description="Source id.")
 
@@ -118,7 +120,7 @@ class InferenceWorkload(_Strict):
     id: str = Field(description="Workload id.")
     demand: str = Field(description="Catalog demand preset id.")
     from_year: int = Field(ge=2015, le=2050, description="First year it must be served.")
-    scale: float = Field(1.0, gt=0, description="Multiplier on the preset's tokens/day.")
+    scale: Factor = Field(1.0, gt=0, description="Multiplier on the preset's tokens/day.")
     growth_per_year: float = Field(0.0, ge=-0.9, le=10, description="Yearly growth of the "
                                    "demand after from_year (0.5 = +50%/year).")
     source: str | None = Field(None, description="Source id.")
@@ -174,13 +176,14 @@ class Uncertainty(_Strict):
                            "(for kinds that need one).")
     distribution: Literal["triangular", "uniform", "lognormal", "discrete"] = Field(
         description="Shape of the distribution; its parameters below.")
-    min: float | None = Field(None, description="triangular/uniform: lower bound.")
-    mode: float | None = Field(None, description="triangular: most likely value.")
-    max: float | None = Field(None, description="triangular/uniform: upper bound.")
-    median: float | None = Field(None, gt=0, description="lognormal: median.")
-    sigma: float | None = Field(None, gt=0, description="lognormal: sigma of log (> 0).")
-    values: list[float] | None = Field(None, description="discrete: the values.")
-    probs: list[float] | None = Field(None, description="discrete: their probabilities.")
+    min: Finite | None = Field(None, description="triangular/uniform: lower bound.")
+    mode: Finite | None = Field(None, description="triangular: most likely value.")
+    max: Finite | None = Field(None, description="triangular/uniform: upper bound.")
+    median: Finite | None = Field(None, gt=0, description="lognormal: median.")
+    sigma: Finite | None = Field(None, gt=0, le=3, description="lognormal: sigma of "
+                                 "log (> 0, <= 3).")
+    values: list[Finite] | None = Field(None, description="discrete: the values.")
+    probs: list[Finite] | None = Field(None, description="discrete: their probabilities.")
     source: str | None = Field(None, description="Source id.")
 
     @model_validator(mode="after")
@@ -205,9 +208,24 @@ class Uncertainty(_Strict):
                 raise ValueError("discrete needs values and probs of the same length")
             if any(p < 0 for p in self.probs) or abs(sum(self.probs) - 1) > 1e-6:
                 raise ValueError(f"probs must be >= 0 and sum to 1 (sum {sum(self.probs)})")
+        self._check_range()
         if UNCERTAINTY_KINDS[self.kind] and not self.of:
             raise ValueError(f"kind {self.kind} needs 'of' (a {UNCERTAINTY_KINDS[self.kind]} id)")
         return self
+
+
+    def _check_range(self) -> None:
+        """Delays are years >= 0 (an early delivery is not a delay); factors are >= 0."""
+        delay = self.kind.endswith("_delay_years")
+        hi = MAX_DELAY_YEARS if delay else MAX_FACTOR
+        what = "a delay in years" if delay else "a factor"
+        named = [("min", self.min), ("mode", self.mode), ("max", self.max),
+                 ("median", self.median)] + [(f"values[{i}]", v)
+                                             for i, v in enumerate(self.values or [])]
+        for name, v in named:
+            if v is not None and not 0 <= v <= hi:
+                raise ValueError(f"{name} = {v} is out of range for {what} ({self.kind}); "
+                                 f"allowed: >= 0 and <= {hi:g}")
 
 
 class Scenario(_Strict):
@@ -228,7 +246,7 @@ class Scenario(_Strict):
     sites: list[SiteOption] = Field(min_length=1, description="Candidate sites.")
     accelerators: list[AcceleratorOption] = Field(min_length=1, description="Candidate "
                                                   "accelerators.")
-    hbm_supply_gb_by_year: dict[str, dict[int, float]] = Field(
+    hbm_supply_gb_by_year: dict[str, dict[Year, HbmGb]] = Field(
         default_factory=dict, description="HBM the programme can obtain per supplier per "
         "year, GB (suppliers not listed: no cap).")
     existing: list[ExistingFleet] = Field(default_factory=list, description="Installed base "
@@ -239,7 +257,7 @@ class Scenario(_Strict):
         "max_effective_compute", description="What the planner optimises.")
     reference_model: str = Field("llama-3.1-405b", description="LLM whose MFU defines "
                                  "effective compute.")
-    reference_global_batch_tokens: float = Field(
+    reference_global_batch_tokens: BatchTokens = Field(
         16_777_216, gt=0, description="Tokens per optimizer step of the reference and "
         "workload training runs; sets the global batch of the training searches that give "
         "MFU (default: Llama 3 405B's 16M tokens, 2,048 sequences of 8,192; Grattafiori et "
@@ -285,6 +303,26 @@ class Scenario(_Strict):
 
     def source_ids(self) -> set[str]:
         return {s.id for s in self.sources}
+
+
+def _no_duplicates(sc: Scenario, doc: YamlDoc) -> None:
+    """Each phase, site, accelerator, workload, uncertainty and source is listed once."""
+    lists = [(["phases"], "id", sc.phases), (["sites"], "site", sc.sites),
+             (["accelerators"], "accelerator", sc.accelerators),
+             (["workloads", "training"], "id", sc.workloads.training),
+             (["workloads", "inference"], "id", sc.workloads.inference),
+             (["uncertainties"], "id", sc.uncertainties), (["sources"], "id", sc.sources)]
+    for part, key, items in lists:
+        seen: dict[str, int] = {}
+        for i, item in enumerate(items):
+            value = getattr(item, key)
+            if value in seen:
+                loc = part + [i, key]
+                raise ValidationError(
+                    f"duplicate {key} '{value}' (also at {path_key(part + [seen[value]])}); "
+                    "each must be listed once", file=doc.file, line=doc.line_of(loc),
+                    field=path_key(loc))
+            seen[value] = i
 
 
 def _check_catalog_refs(sc: Scenario, cat: Catalog, doc: YamlDoc) -> None:
@@ -360,6 +398,7 @@ def scenario_from_doc(doc: YamlDoc, catalog: Catalog | None = None) -> Scenario:
         sc = Scenario.model_validate(doc.data)
     except pydantic.ValidationError as exc:
         raise validation_error(exc, doc) from None
+    _no_duplicates(sc, doc)
     _check_catalog_refs(sc, catalog or load_catalog(), doc)
     return sc
 

@@ -20,13 +20,17 @@ def _describe(err: dict[str, Any], missing: list[str] = ()) -> str:
     shown = repr(value) if not isinstance(value, (dict, list)) else type(value).__name__
     if len(shown) > 60:
         shown = shown[:57] + "..."
-    bounds = [f"{_BOUNDS[k]} {v}" for k, v in ctx.items() if k in _BOUNDS]
+    bounds = [f"{_BOUNDS[k]} {_number(v)}" for k, v in ctx.items() if k in _BOUNDS]
     if bounds:
         return f"{shown} is out of range; allowed: {' and '.join(bounds)}"
     if err["type"] == "extra_forbidden":
         near = difflib.get_close_matches(str(err["loc"][-1]), missing, n=1, cutoff=0.6)
         hint = f"did you mean '{near[0]}'?" if near else "check the spelling"
         return f"unknown field (not in the schema; {hint})"
+    if err["type"] == "int_parsing_size":
+        return f"{shown} is too large; allowed: a whole number in the field's range"
+    if err["type"] == "finite_number":
+        return f"{shown} is not allowed; allowed: a finite number"
     if err["type"] == "missing":
         return "required field is missing"
     if err["type"] == "literal_error":
@@ -35,6 +39,13 @@ def _describe(err: dict[str, Any], missing: list[str] = ()) -> str:
     if msg.startswith("Value error, "):
         msg = msg[len("Value error, "):]
     return f"{msg} (got {shown})"
+
+
+def _number(v: Any) -> str:
+    """A bound as written in the docs: 1e+13 rather than 10000000000000.0."""
+    if isinstance(v, (int, float)) and not isinstance(v, bool) and abs(v) >= 1e6:
+        return f"{v:g}"
+    return str(v)
 
 
 def validation_error(exc: pydantic.ValidationError, doc: YamlDoc | None = None,

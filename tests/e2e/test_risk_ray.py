@@ -83,7 +83,7 @@ def test_ray_equals_local_bit_for_bit(cli, ray_head, tmp_path):
     assert on_ray.json()["draws"] == 400
 
 
-def test_ray_worker_killed_mid_run_is_retried(ray_head, tmp_path):
+def test_ray_worker_killed_mid_run_is_retried(ray_head, tmp_path, capfd):
     marker = tmp_path / "died"
     uncs = test_risk_toy.TOY_UNCS
     ref = run_draws(DrawEvaluator(test_risk_toy.ToyModel(), uncs), 11, 200,
@@ -96,3 +96,19 @@ def test_ray_worker_killed_mid_run_is_retried(ray_head, tmp_path):
         ray.cloudpickle.unregister_pickle_by_value(test_risk_toy)
     assert marker.exists() and int(marker.read_text()) != os.getpid()  # a worker died
     assert x.tobytes() == ref[0].tobytes() and y.tobytes() == ref[1].tobytes()
+    out = capfd.readouterr().out
+    assert "raylet" not in out and "worker died" not in out.lower(), out  # stdout stays clean
+
+
+def test_ray_run_stops_at_ctrl_c(ray_head, tmp_path):
+    """SIGINT during re-solve draws on a Ray cluster: in-flight tasks are cancelled, exit
+    130 with nothing on stdout."""
+    from interrupt_helpers import check_stopped, interrupt, start
+
+    proc = start(["risk", "--scenario", "stargate", "--draws", "2000", "--executor", "ray",
+                  "--address", ray_head, "--json"])
+    time.sleep(20)
+    assert proc.poll() is None, proc.communicate()[1][-2000:]
+    code, out, err, took = interrupt(proc, timeout_s=30)
+    check_stopped(code, out, err, proc)
+    assert took < 15, f"took {took:.1f} s to stop"

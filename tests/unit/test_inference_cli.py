@@ -67,7 +67,7 @@ def test_plot_writes_self_contained_html(cli, tmp_path):
 @pytest.mark.parametrize("args,needle", [
     (["--precision", "bf16", "--model", "llama-3.1-405b"], "does not fit"),
     (["--tpot-slo", "0.0001"], "no batch size meets the SLOs"),
-    (["--rate", "0"], "rate must be > 0"),
+    (["--rate", "0"], "--rate: 0.0 is out of range; allowed: > 0"),
     (["--rate", "5", "--demand", "chatgpt-chat"], "either --demand or --rate"),
     (["--batch", "1000000"], "does not fit"),
     (["--tp", "3"], "must divide"),

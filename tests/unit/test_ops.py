@@ -18,9 +18,7 @@ sim = gw.ops.simulate
 
 
 def _summary(r):
-    d = r.to_dict()
-    d.pop("sim_wall_s")
-    return d
+    return r.to_dict()
 
 
 def test_same_seed_same_result_different_seed_different():

@@ -68,12 +68,15 @@ def test_report_folder_is_complete_and_self_contained(small_run):
     assert leftovers == []
 
 
-def test_rerun_replaces_the_report(small_run, cli):
+def test_rerun_replaces_the_report_and_keeps_the_users_files(small_run, cli):
     _, out = small_run
-    (out / "stale.txt").write_text("old")
+    (out / "notes.txt").write_text("mine")
+    before = (out / "plan.json").stat().st_mtime_ns
     r = cli("plan", "--scenario", SMALL, "--out", out, "--json")
-    assert r.code == 0
-    assert not (out / "stale.txt").exists() and (out / "index.html").exists()
+    assert r.code == 0, r.stderr
+    assert (out / "notes.txt").read_text() == "mine"
+    assert (out / "plan.json").stat().st_mtime_ns > before
+    assert [p.name for p in out.iterdir() if p.name.startswith(".gigawatt-staging")] == []
 
 
 def test_terminal_summary(cli, tmp_path):
@@ -140,5 +143,5 @@ def test_out_that_is_a_file_exits_2(cli, tmp_path):
     f = tmp_path / "report.txt"
     f.write_text("keep me")
     r = cli("plan", "--scenario", SMALL, "--out", f)
-    assert r.code == 2 and "must be a folder" in r.stderr
+    assert r.code == 2 and "is a file; --out takes a folder" in r.stderr
     assert f.read_text() == "keep me"

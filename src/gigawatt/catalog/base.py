@@ -12,6 +12,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from ..limits import StrictNumbers
+
 _NOT_FACTS = {"id", "name", "source", "provenance", "notes", "description"}
 
 
@@ -39,10 +41,10 @@ class Provenance(BaseModel):
     note: str | None = Field(None, description="How the value was derived, if not stated.")
 
 
-class SourcedRow(BaseModel):
+class SourcedRow(StrictNumbers):
     """A catalog row whose facts each have a provenance (see module doc)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9.\-]*$",
                     description="Lower-case id with hyphens; part of the interface.")

@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from ..limits import MAX_BATCH_TOKENS, MAX_COUNT, StrictNumbers
 from .base import SourcedRow
 
 HbmSupplierId = Literal["sk-hynix", "samsung", "micron"]
@@ -181,7 +182,7 @@ class Site(SourcedRow):
         return self.power_mw_by_year[max(past)] if past else 0.0
 
 
-class MoE(BaseModel):
+class MoE(StrictNumbers):
     """Mixture-of-experts block of an LLM."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -199,7 +200,7 @@ class MoE(BaseModel):
         return self
 
 
-class MLA(BaseModel):
+class MLA(StrictNumbers):
     """Multi-head latent attention (DeepSeek-V2/V3): low-rank query and key/value
     projections with a decoupled RoPE key shared by all heads. The KV cache holds the
     ``kv_lora_rank``-wide latent plus the ``qk_rope_head_dim``-wide RoPE key per token and
@@ -231,21 +232,23 @@ class MLA(BaseModel):
         return self.kv_lora_rank + self.qk_rope_head_dim
 
 
-class LLMArchitecture(BaseModel):
+class LLMArchitecture(StrictNumbers):
     """A transformer LLM in the model-file format of DESIGN.md."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     layers: int = Field(ge=1, le=1000, description="Transformer layers.")
-    hidden: int = Field(ge=1, description="Model width (d_model).")
-    heads: int = Field(ge=1, description="Attention (query) heads.")
+    hidden: int = Field(ge=1, le=MAX_COUNT, description="Model width (d_model).")
+    heads: int = Field(ge=1, le=MAX_COUNT, description="Attention (query) heads.")
     kv_heads: int | None = Field(None, ge=1, description="Key/value heads (GQA when < heads);"
                                  " default: heads.")
     head_dim: int | None = Field(None, ge=1, description="Per-head width; default "
                                  "hidden / heads.")
-    ffn_hidden: int | None = Field(None, ge=1, description="Dense FFN width; default 4*hidden.")
-    vocab: int = Field(ge=1, description="Vocabulary size.")
-    seq_len: int = Field(ge=1, description="Training sequence length, tokens.")
+    ffn_hidden: int | None = Field(None, ge=1, le=MAX_COUNT, description="Dense FFN width; "
+                                   "default 4*hidden.")
+    vocab: int = Field(ge=1, le=MAX_COUNT, description="Vocabulary size.")
+    seq_len: int = Field(ge=1, le=MAX_BATCH_TOKENS, description="Training sequence length, "
+                         "tokens.")
     activation: Literal["gelu", "swiglu"] = Field("gelu", description="FFN activation.")
     tied_embeddings: bool = Field(False, description="Input and output embeddings shared.")
     moe: MoE | None = Field(None, description="Mixture-of-experts block, if any.")

@@ -60,10 +60,19 @@ def _exit_types(attr: str) -> tuple[type[BaseException], ...]:
     return tuple(found)
 
 
+def command() -> object:
+    """The click command of the app, every numeric option bounded (cli/options.py)."""
+    from .options import bound_numbers
+
+    return bound_numbers(typer.main.get_command(app))
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the app, turning user errors into one message and exit code 2."""
     try:
-        app(args=argv, standalone_mode=False)
+        code = command()(args=argv, standalone_mode=False)
+    except KeyboardInterrupt:
+        code = 130
     except GigawattError as exc:
         print(f"error: {exc.render()}", file=sys.stderr)
         problems = getattr(exc, "problems", None)
@@ -72,7 +81,7 @@ def main(argv: list[str] | None = None) -> None:
                 print(f"  - {p}", file=sys.stderr)
         sys.exit(exc.exit_code)
     except _exit_types("Abort"):
-        print("aborted", file=sys.stderr)
+        print("interrupted", file=sys.stderr)
         sys.exit(130)
     except _usage_errors() as exc:
         exc.show()  # usage line and one message, no traceback
@@ -81,4 +90,8 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(getattr(exc, "exit_code", 0))
     except BrokenPipeError:
         sys.exit(0)
-    sys.exit(0)
+    # typer turns Ctrl-C into Exit(130) and, outside standalone mode, returns the code
+    if code == 130:
+        print("interrupted", file=sys.stderr)
+        sys.exit(130)
+    sys.exit(code if isinstance(code, int) and not isinstance(code, bool) else 0)

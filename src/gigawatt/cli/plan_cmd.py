@@ -103,13 +103,11 @@ def plan(
     what limits it; writes a self-contained HTML report."""
     from ..catalog import load_catalog
     from ..scenario import load_scenario
-    from ..report.plan_report import plan_document, write_plan_report
+    from ..report.folder import check_report_folder
+    from ..report.plan_report import distinct_scenarios, plan_document, write_plan_report
 
-    if not no_report and out.exists() and not out.is_dir():
-        from ..errors import ValidationError
-
-        raise ValidationError(f"--out {out} is a file; it must be a folder (it is replaced "
-                              "by the report folder)", field="out")
+    if not no_report:
+        check_report_folder(out, "--out")  # refuse a bad folder before solving
     refs = list(dict.fromkeys(([scenario] if scenario else []) + list(compare))) or ["stargate"]
     cat = load_catalog()
     results = []
@@ -118,6 +116,7 @@ def plan(
             err_console().print(f"planning {ref} ...")
         sc = load_scenario(ref, cat)
         results.append(plan_placed(sc, cat, time_limit_s=time_limit_s, exact=exact))
+    results = distinct_scenarios(results, refs)
     from .finance_cmd import finances_for
 
     finances = finances_for(refs, results, cat)

@@ -87,6 +87,9 @@ def risk(
     if executor == "ray" and address:
         from ..risk.executors import check_address
         check_address(address)
+    if out:
+        from ..report.folder import check_report_folder
+        check_report_folder(Path(out), "--out")  # before the draws, not after
     cat = load_catalog()
     sc = load_scenario(scenario, cat)
     t0 = time.perf_counter()

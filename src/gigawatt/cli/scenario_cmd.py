@@ -29,11 +29,29 @@ def list_(json: bool = typer.Option(False, "--json", help="Print one JSON docume
                           [list(r.values()) for r in rows]))
 
 
+def scenario_copy_text(ref: str, scenario_id: str) -> str:
+    """The YAML of a scenario to start editing from. A built-in's copy gets the id
+    ``<id>-copy`` (with a comment saying so), so a copy planned or compared beside the
+    original never shares its id; a user's own file is printed unchanged."""
+    import re
+
+    from ..scenario import SCENARIO_DIR, scenario_path
+
+    path = scenario_path(ref)
+    text = path.read_text(encoding="utf-8")
+    if path.parent.resolve() != SCENARIO_DIR.resolve():
+        return text
+    new_id = f"{scenario_id}-copy"
+    return re.sub(rf"^id:\s*{re.escape(scenario_id)}\s*$",
+                  f"id: {new_id}  # a copy of the built-in '{scenario_id}': give it an id "
+                  "of your own", text, count=1, flags=re.M)
+
+
 @scenario_app.command("show")
 def show(
     ref: str = typer.Argument(..., metavar="ID|PATH", help="Built-in id or YAML file."),
     yaml: bool = typer.Option(False, "--yaml", help="Print the scenario file (a starting "
-                              "point to edit)."),
+                              "point to edit; a built-in's copy has the id <id>-copy)."),
     json: bool = typer.Option(False, "--json", help="Print one JSON document."),
 ) -> None:
     """Show a scenario: phases, sites, accelerators, workloads, uncertainties."""
@@ -41,7 +59,7 @@ def show(
 
     sc = load_scenario(ref)
     if yaml:
-        print(scenario_path(ref).read_text(encoding="utf-8"), end="")
+        print(scenario_copy_text(ref, sc.id), end="")
         return
     if json:
         emit_json(sc.model_dump(mode="json"))

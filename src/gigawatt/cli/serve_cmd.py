@@ -131,6 +131,9 @@ def serve(
         _ranked(cat, dem, site, life_years, precision, json)
         return
     accelerator = _required("accelerator", accelerator)
+    from .options import check_precision
+
+    check_precision(accelerator, precision)
     args = {"gpus": gpus, "tp": tp, "ep": ep if ep is not None else (1 if batch else None),
             "precision": precision, "batch": batch, "ttft": ttft_slo, "tpot": tpot_slo,
             "prompt": _required("prompt_tokens", prompt_tokens),
@@ -198,11 +201,11 @@ def _band(cat, accelerator: str, precision: str, model: str) -> str:
 
 def _write_plot(path: Path, cat, model, accelerator, a: dict[str, Any], est) -> None:
     from ..perf.inference import serving_frontier
-    from ..report.files import write_atomic
+    from ..report.files import write_output_file
     from ..report.serving import frontier_html
 
     fr = serving_frontier(model, accelerator, prompt_tokens=a["prompt"],
                           output_tokens=a["output"], precision=a["precision"],
                           tp=est.plan["tp"], ep=est.plan["ep"], catalog=cat,
                           disaggregated=a["disaggregated"], kv_dtype=a["kv_dtype"])
-    write_atomic(path, frontier_html(fr, est))
+    write_output_file(path, frontier_html(fr, est), "--plot")

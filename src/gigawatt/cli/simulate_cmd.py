@@ -16,10 +16,16 @@ _RECOVERY = ("restart", "in-memory", "elastic")
 
 def _interval(text: str) -> float | str:
     """``--checkpoint-interval-min``: a number of minutes or a policy name."""
+    import math
+
     try:
-        return float(text)
+        minutes = float(text)
     except ValueError:
         return text
+    if not (math.isfinite(minutes) and 0 < minutes <= 60 * 24 * 365):
+        raise ValidationError(f"{text!r} is not allowed; allowed: minutes > 0 and <= "
+                              "525600, or auto | young", field="--checkpoint-interval-min")
+    return minutes
 
 
 def _read_plan(path: str) -> Any:
@@ -30,10 +36,16 @@ def _read_plan(path: str) -> Any:
     if not f.is_file():
         raise InputFileError(f"no plan.json in '{path}' (write one with gigawatt plan --out "
                              "DIR)", file=str(f))
+    def no_constants(name: str) -> None:
+        raise ValueError(f"{name} is not a number a plan can hold")
+
     try:
-        return json.loads(f.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InputFileError(f"not a JSON document: {exc}", file=str(f)) from None
+        return json.loads(f.read_text(encoding="utf-8"), parse_constant=no_constants)
+    except (UnicodeDecodeError, ValueError) as exc:  # JSONDecodeError is a ValueError
+        raise InputFileError(f"not a JSON document (a gigawatt plan): {exc}", file=str(f)) from None
+    except RecursionError:
+        raise InputFileError("not a JSON document (a gigawatt plan): nested too "
+                             "deeply", file=str(f)) from None
 
 
 def _print(d: dict[str, Any]) -> None:
@@ -48,7 +60,8 @@ def _print(d: dict[str, Any]) -> None:
         ["mtbf_h", d["mtbf_h"]], ["checkpoint interval_min", d["checkpoint"]["interval_min"]],
         ["spare_nodes", d["spare_nodes"]], ["utilisation", d["utilisation"]],
         ["energy_mwh", d["energy_mwh"]], ["peak_facility_power_mw", d["peak_facility_power_mw"]],
-        ["max_power_swing_mw", d["max_power_swing_mw"]], ["sim_wall_s", d["sim_wall_s"]]]))
+        ["max_power_swing_mw", d["max_power_swing_mw"]]]
+        + ([["sim_wall_s", d["sim_wall_s"]]] if "sim_wall_s" in d else [])))
     out.print(table("lost GPU-hours by reason", ["reason", "gpu_hours"],
                     [[k, v] for k, v in lost.items()] + [["total", d["lost_gpu_hours"]]]))
     out.print(table("unexpected interruptions by cause", ["cause", "count"],
@@ -116,6 +129,9 @@ def simulate(
                                   "priority | backfill (EASY)."),
     report: str = typer.Option(None, "--report", help="Write an HTML report with the time "
                                "series to this folder."),
+    timings: bool = typer.Option(False, "--timings", help="Add sim_wall_s (wall time "
+                                 "spent simulating, s) to the output; without it the same "
+                                 "seed gives the same bytes."),
     json: bool = typer.Option(False, "--json", help="Print one JSON document."),
 ) -> None:
     """Simulate failures, checkpoints, recovery, spares and power of a training cluster."""
@@ -124,6 +140,9 @@ def simulate(
     if recovery not in _RECOVERY:
         raise ValidationError(f"{recovery!r} is not allowed; allowed: "
                               f"{', '.join(_RECOVERY)}", field="--recovery")
+    if report is not None:
+        from ..report.folder import check_report_folder
+        check_report_folder(Path(report), "--report")  # before simulating, not after
     spares: int | str = spare_nodes if spare_nodes == "auto" else _int(spare_nodes)
     kw = dict(checkpoint_interval_min=_interval(checkpoint_interval_min),
               restart_min=restart_min, recovery=recovery, failure_rate=failure_rate,
@@ -149,7 +168,7 @@ def simulate(
         if gpus is None:
             raise ValidationError("--gpus is required (or --plan DIR)", field="--gpus")
         res = run(gpus, days, job_gpus=job_gpus, seed=seed, accelerator=accelerator, **kw)
-    doc = res.to_dict()
+    doc = res.to_dict(timings=timings)
     if report is not None:
         from ..report.ops import write_ops_report
 

@@ -168,6 +168,9 @@ def train(
                               field="model")
     from ..perf.gemm import training_stack
 
+    from .options import check_precision
+
+    check_precision(accelerator, precision)
     arch = model if model is not None else load_model_file(model_file)
     kw = dict(precision=precision, global_batch=global_batch, seq_len=seq_len, tokens=tokens,
               top_k=top, tp=tp, pp=pp, vp=vp, dp=dp, cp=cp, ep=ep, microbatch=microbatch,

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import ValidationError
+from ..limits import MAX_EVENTS
 from ..yamlio import path_key, read_yaml
 
 DATA_FILE = Path(__file__).resolve().parent / "data" / "failures.yaml"
@@ -211,8 +212,22 @@ def renewal_times(nodes: int, rate_per_h: float, shape: float, horizon_h: float,
 
 def sample_failures(model: FailureModel, nodes: int, horizon_h: float,
                     rng: np.random.Generator) -> Events:
-    """Unexpected failure events on ``nodes`` nodes over ``horizon_h`` hours."""
+    """Unexpected failure events on ``nodes`` nodes over ``horizon_h`` hours.
+
+    Raises
+    ------
+    ValidationError
+        The expected number of events exceeds :data:`gigawatt.limits.MAX_EVENTS` (a
+        memory bound: each event is a few array entries).
+    """
     rates = np.array([c.rate_per_node_day for c in model.causes]) * nodes / HOURS_PER_DAY
+    expected = float(rates.sum() * horizon_h)
+    if not expected <= MAX_EVENTS:
+        raise ValidationError(
+            f"{model.per_1000_node_days:.4g} failures per 1000 node-days on {nodes:,} nodes "
+            f"over {horizon_h / HOURS_PER_DAY:,.4g} days means ~{expected:.3g} failures to "
+            f"simulate; allowed: at most {MAX_EVENTS:.0e} (lower the failure rate, the "
+            "cluster or the days)", field="failure_rate")
     weib = np.array([c.lifetime == "weibull" and c.weibull_shape != 1.0
                      for c in model.causes])
     ev = _poisson_events(np.where(weib, 0.0, rates), horizon_h, rng)

@@ -77,9 +77,11 @@ class PlanOpsResult:
     site_power: tuple[dict[str, Any], ...]
     sim_wall_s: float
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, timings: bool = False) -> dict[str, Any]:
+        """The JSON document; wall-clock ``sim_wall_s`` only with ``timings`` (it differs
+        between runs, the rest is the same bytes for the same seed)."""
         rows = [{"phase": c.phase, "year": c.year, "site": c.site,
-                 "accelerator": c.accelerator, "count": c.count, **r.to_dict()}
+                 "accelerator": c.accelerator, "count": c.count, **r.to_dict(timings)}
                 for c, r in self.clusters]
         gpus = sum(c.count for c, _ in self.clusters)
         useful = sum(r.useful_gpu_hours for _, r in self.clusters)
@@ -88,7 +90,7 @@ class PlanOpsResult:
                 "totals": {"accelerators": gpus, "useful_gpu_hours": useful,
                            "ettr": useful / hours if hours else None,
                            "energy_mwh": sum(r.energy_mwh for _, r in self.clusters)},
-                "sim_wall_s": self.sim_wall_s}
+                **({"sim_wall_s": self.sim_wall_s} if timings else {})}
 
 
 @dataclass(frozen=True)

@@ -62,7 +62,7 @@ class OpsResult:
     series: Series = field(repr=False)
     events: EventLog = field(repr=False)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, timings: bool = False) -> dict[str, Any]:
         """JSON-safe summary (the ``gigawatt simulate --json`` document)."""
         return {
             **self.inputs,
@@ -82,7 +82,7 @@ class OpsResult:
             "spare_nodes": self.spare_nodes,
             "checkpoint": self.checkpoint,
             "fleet_failures": self.fleet_failures,
-            "sim_wall_s": self.sim_wall_s,
+            **({"sim_wall_s": self.sim_wall_s} if timings else {}),
         }
 
     def to_frame(self):  # -> pandas.DataFrame

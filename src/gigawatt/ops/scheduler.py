@@ -249,9 +249,10 @@ class ScheduleResult:
     step_h: float
     sim_wall_s: float
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, timings: bool = False) -> dict[str, Any]:
+        """The JSON document; ``sim_wall_s`` only with ``timings`` (not deterministic)."""
         return {"totals": self.totals, "jobs": [j.to_dict() for j in self.jobs],
-                "sim_wall_s": self.sim_wall_s}
+                **({"sim_wall_s": self.sim_wall_s} if timings else {})}
 
     def to_frame(self):  # -> pandas.DataFrame
         """Time series: accelerators training and serving inference, power."""

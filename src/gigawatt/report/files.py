@@ -27,6 +27,22 @@ def write_atomic(path: Path, data: str | bytes) -> None:
         raise
 
 
+def write_output_file(path: Path | str, data: str | bytes, option: str) -> Path:
+    """Write one output file the user named (``serve --plot F``) atomically; a folder at
+    the path, a parent that is a file, or no permission is one clear error (exit 2)."""
+    from ..errors import OutputError
+
+    path = Path(path)
+    if path.is_dir():
+        raise OutputError(f"{path} is a folder; {option} takes a file name", field=option)
+    try:
+        write_atomic(path, data)
+    except OSError as exc:
+        raise OutputError(f"cannot write {path}: {exc.strerror or exc}",
+                          field=option) from None
+    return path
+
+
 def json_safe(obj: Any) -> Any:
     """Make a document JSON-safe: NaN/inf -> None, numpy scalars -> plain, keys -> str."""
     if isinstance(obj, dict):

@@ -2,7 +2,7 @@
 
 ``ops_section_html`` returns an HTML fragment (plotly.js not included) for a larger
 report; ``write_ops_report`` writes a self-contained ``simulate.html`` and the time series
-as ``simulate_timeseries.csv``, atomically.
+as ``simulate_timeseries.csv`` into a report folder (:mod:`gigawatt.report.folder`).
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import html
 from pathlib import Path
 from typing import Any
 
-from .files import write_atomic
+from .folder import write_report_folder
 
 
 def _power_figure(res: Any, title: str):
@@ -154,11 +154,10 @@ def write_ops_report(res: Any, out_dir: Path) -> Path:
         df.insert(0, "run", title)
         frames.append(df)
 
-    write_atomic(out_dir / "simulate_timeseries.csv",
-                 pd.concat(frames).to_csv(index=False))
     page = ("<!doctype html><html><head><meta charset='utf-8'><title>gigawatt simulate"
             f"</title><script>{get_plotlyjs()}</script></head><body>"
             f"{ops_section_html(res)}</body></html>")
-    path = out_dir / "simulate.html"
-    write_atomic(path, page)
-    return path
+    write_report_folder(out_dir, "simulate", {
+        "simulate_timeseries.csv": pd.concat(frames).to_csv(index=False),
+        "simulate.html": page}, option="--report")
+    return out_dir / "simulate.html"

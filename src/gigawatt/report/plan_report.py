@@ -1,23 +1,21 @@
 """The plan report: charts of a build-out, its tables, and the folder it is written to.
 
 ``write_plan_report(results, out_dir)`` writes ``index.html`` (self-contained),
-``tables/*.csv`` and ``plan.json`` into a temporary folder beside ``out_dir`` and then
-renames it into place, so an interrupted run never leaves a half-written report that
-looks complete. With several results (``--compare``) the page puts them side by side.
+``tables/*.csv`` and ``plan.json`` with the report folder writer
+(:mod:`gigawatt.report.folder`), so an interrupted run never leaves a half-written report
+that looks complete and files gigawatt did not write are kept. With several results (``--compare``) the page puts them side by side.
 """
 
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from .files import json_text, write_atomic
+from .files import json_text
 from .finance import finance_section
+from .folder import write_report_folder
 from .frontier import frontier_section
 from .html import Section, Table, bullet_list, render_page
 from .tables import TITLES, comparison_table, plan_tables
@@ -252,46 +250,50 @@ def plan_document(results: list[Any], report: str | None = None,
 
 def write_plan_report(results: list[Any], out_dir: Path, doc: dict[str, Any],
                       finances: dict[str, Any] | None = None) -> Path:
-    """Write index.html, tables/*.csv and plan.json into ``out_dir``, atomically.
-
-    The files are written into a temporary folder beside ``out_dir`` that then replaces it.
-    Returns the path of ``index.html``.
-    """
-    out_dir = Path(out_dir)
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
-    try:
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o777 & ~umask)
-        finances = finances or {}
-        if len(results) == 1:
-            f = finances.get(getattr(results[0], "scenario", None))
-            page = render_plan(results[0]) if f is None else render_plan(results[0], f)
-        else:
-            page = render_comparison(results, finances)
-        write_atomic(tmp / "index.html", page)
-        for r in results:
-            sub = tmp / "tables" if len(results) == 1 else tmp / "tables" / r.scenario
-            for name, df in plan_tables(r).items():
-                write_atomic(sub / f"{name}.csv", df.to_csv(index=False))
-            if finances and r.scenario in finances:
-                write_atomic(sub / "cash_flow.csv", finances[r.scenario].to_frame()
-                             .to_csv(index=False))
-        write_atomic(tmp / "plan.json", json_text(doc))
-        _swap_into_place(tmp, out_dir)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return out_dir / "index.html"
+    """Write index.html, tables/*.csv and plan.json into ``out_dir`` (the report folder
+    writer of :mod:`gigawatt.report.folder`: atomic, other files kept). With several
+    results each scenario's tables go to ``tables/<scenario>/`` (ids made distinct by
+    :func:`distinct_scenarios`); ``finances`` (by scenario id) add the finance section and
+    ``cash_flow.csv``. Returns the path of ``index.html``."""
+    finances = finances or {}
+    if len(results) == 1:
+        f = finances.get(getattr(results[0], "scenario", None))
+        page = render_plan(results[0]) if f is None else render_plan(results[0], f)
+    else:
+        page = render_comparison(results, finances)
+    files: dict[str, str | bytes] = {"index.html": page}
+    for r in results:
+        sub = "tables" if len(results) == 1 else f"tables/{r.scenario}"
+        for name, df in plan_tables(r).items():
+            files[f"{sub}/{name}.csv"] = df.to_csv(index=False)
+        if r.scenario in finances:
+            files[f"{sub}/cash_flow.csv"] = finances[r.scenario].to_frame().to_csv(index=False)
+    files["plan.json"] = json_text(doc)
+    write_report_folder(out_dir, "plan", files)
+    return Path(out_dir) / "index.html"
 
 
-def _swap_into_place(tmp: Path, out_dir: Path) -> None:
-    """Replace ``out_dir`` by ``tmp`` (the old folder is removed only after the rename)."""
-    old = None
-    if out_dir.exists():
-        old = out_dir.parent / f".{out_dir.name}.old.{os.getpid()}"
-        os.replace(out_dir, old)
-    os.replace(tmp, out_dir)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+def distinct_scenarios(results: list[Any], refs: list[str]) -> list[Any]:
+    """Results whose scenario ids are distinct: the second and later results of a
+    repeated id (two files with the same ``id:``, as a copy made with ``scenario show
+    --yaml`` has) are relabelled ``<id>-2``, ``<id>-3`` …, with a note naming the file,
+    so a comparison never writes one scenario's tables over another's."""
+    import dataclasses
+
+    taken = {r.scenario for r in results}
+    seen: set[str] = set()
+    out = []
+    for r, ref in zip(results, refs):
+        if r.scenario not in seen:
+            seen.add(r.scenario)
+            out.append(r)
+            continue
+        k = 2
+        while f"{r.scenario}-{k}" in taken:
+            k += 1
+        label = f"{r.scenario}-{k}"
+        taken.add(label)
+        note = (f"scenario id '{r.scenario}' is repeated in the comparison; the one from "
+                f"{ref} is labelled '{label}'")
+        out.append(dataclasses.replace(r, scenario=label, notes=list(r.notes) + [note]))
+    return out

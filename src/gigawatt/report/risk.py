@@ -5,7 +5,7 @@ with the summary tables as a :class:`gigawatt.report.html.Section` (for any page
 with ``render_page``, such as the plan report); :func:`risk_section` is the same as a
 plain HTML fragment; :func:`write_risk_report` writes ``risk.html`` (self-contained, the
 shared page template), ``risk.json`` (the summary) and ``risk_draws.csv`` (one row per
-draw) into a folder, each atomically.
+draw) into a report folder (:mod:`gigawatt.report.folder`: all three or none).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from ..risk.result import RiskResult
-from .files import write_atomic
+from .folder import write_report_folder
 
 
 def histogram_cdf(result: RiskResult, outcome: str) -> Any:
@@ -140,9 +140,10 @@ def write_risk_report(result: RiskResult, out_dir: Path) -> dict[str, Path]:
                        kpis=kpis)
     paths = {"html": out_dir / "risk.html", "json": out_dir / "risk.json",
              "csv": out_dir / "risk_draws.csv"}
-    write_atomic(paths["csv"], result.to_frame().to_csv())
-    write_atomic(paths["json"], json.dumps(_json_safe(result.to_dict()), indent=2))
-    write_atomic(paths["html"], page)
+    write_report_folder(out_dir, "risk", {
+        paths["csv"].name: result.to_frame().to_csv(),
+        paths["json"].name: json.dumps(_json_safe(result.to_dict()), indent=2),
+        paths["html"].name: page})
     return paths
 
 

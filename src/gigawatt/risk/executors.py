@@ -11,9 +11,14 @@ draw is seeded by its index the retried chunk gives the same numbers.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing as mp
 import os
+import signal
 import socket
+import sys
+import threading
+from collections.abc import Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -94,11 +99,26 @@ def assemble(results: list[ChunkResult], n: int) -> tuple[np.ndarray, np.ndarray
 
 # --------------------------------------------------------------------------- local
 _WORKER_EVALUATOR: Any = None
+#: How often a waiting executor looks for Ctrl-C, s.
+_POLL_S = 0.25
 
 
 def _init_worker(evaluator: DrawEvaluator) -> None:
     global _WORKER_EVALUATOR
+    # Ctrl-C reaches the whole process group; the parent decides (it terminates the pool),
+    # so a worker must not turn it into a failed chunk and carry on with the next one
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
     _WORKER_EVALUATOR = evaluator
+
+
+def _exit_with_parent(parent: int) -> None:
+    """A worker whose parent is gone (killed) exits rather than finish a long chunk."""
+    import time
+
+    while os.getppid() == parent:
+        time.sleep(1.0)
+    os._exit(1)
 
 
 def _run_in_worker(seed: int, start: int, stop: int) -> ChunkResult:
@@ -136,6 +156,8 @@ class LocalExecutor:
             try:
                 self._pool_pass(evaluator, seed, pending, done, total, progress)
             except BrokenProcessPool:
+                if not done and _needs_main(evaluator):
+                    raise ExecutorError(_SCRIPT_HINT) from None
                 continue
         missing = [s for s in spans if s not in done]
         if missing:
@@ -148,25 +170,112 @@ class LocalExecutor:
         # spawn, not fork: the parent has usually solved the base plan, and forking a
         # process whose solver/IO libraries run thread pools can deadlock the child
         ctx = mp.get_context("spawn")
-        with ProcessPoolExecutor(min(self.workers, len(pending)), mp_context=ctx,
-                                 initializer=_init_worker, initargs=(evaluator,)) as pool:
+        pool = ProcessPoolExecutor(min(self.workers, len(pending)), mp_context=ctx,
+                                   initializer=_init_worker, initargs=(evaluator,))
+        try:
+            self._collect(pool, seed, pending, done, total, progress,
+                          _needs_main(evaluator))
+        except BaseException:
+            _stop_pool(pool)  # Ctrl-C or an error: stop the workers now, not after the queue
+            raise
+        pool.shutdown(wait=True)
+
+    @staticmethod
+    def _collect(pool: ProcessPoolExecutor, seed: int, pending: list[tuple[int, int]],
+                 done: dict, total: int, progress: Progress | None,
+                 needs_main: bool) -> None:
+        # the pool starts its processes on submit
+        with _children_without_sigint(), _main_not_reimported(needs_main):
             futures = {pool.submit(_run_in_worker, seed, a, b): (a, b) for a, b in pending}
-            waiting = set(futures)
-            while waiting:
-                finished, waiting = wait(waiting, return_when=FIRST_COMPLETED)
-                for f in finished:
-                    if f.exception() is None:
+        waiting = set(futures)
+        while waiting:
+            # a timeout, not a blocking wait: Ctrl-C may be delivered to another thread
+            # (a solver's), and the main thread only sees it between waits
+            finished, waiting = wait(waiting, timeout=_POLL_S, return_when=FIRST_COMPLETED)
+            for f in finished:
+                if f.exception() is None:
+                    done[futures[f]] = f.result()
+                    _report(progress, done, total)
+            broken = [f for f in finished if isinstance(f.exception(), BrokenProcessPool)]
+            if broken:
+                for f in waiting:  # collect what finished before the pool broke
+                    if f.done() and f.exception() is None:
                         done[futures[f]] = f.result()
-                        _report(progress, done, total)
-                broken = [f for f in finished if isinstance(f.exception(), BrokenProcessPool)]
-                if broken:
-                    for f in waiting:  # collect what finished before the pool broke
-                        if f.done() and f.exception() is None:
-                            done[futures[f]] = f.result()
-                    raise BrokenProcessPool("a worker died")
-                for f in finished:
-                    if f.exception() is not None:
-                        raise f.exception()
+                raise BrokenProcessPool("a worker died")
+            for f in finished:
+                if f.exception() is not None:
+                    raise f.exception()
+
+
+@contextlib.contextmanager
+def _children_without_sigint() -> Iterator[None]:
+    """Block SIGINT while worker processes are started: they inherit the blocked signal,
+    so Ctrl-C reaches only this process, which then terminates them (a worker still
+    importing would otherwise print a KeyboardInterrupt traceback). A Ctrl-C that comes
+    meanwhile is delivered here once the signal is unblocked."""
+    if threading.current_thread() is not threading.main_thread() \
+            or not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+
+_SCRIPT_HINT = (
+    "local worker processes died before finishing any draw: the model passed to the "
+    "workers is defined in your script (__main__), so each worker re-imports the script. "
+    "Put the code that runs the draws under 'if __name__ == \"__main__\":', define the "
+    "model in an importable module, or run with workers=1")
+
+
+def _needs_main(evaluator: Any) -> bool:
+    """Whether unpickling ``evaluator`` needs the user's ``__main__`` module (an object
+    defined in the running script)."""
+    import pickle
+
+    try:
+        return b"__main__" in pickle.dumps(evaluator)
+    except Exception:  # noqa: BLE001 - unpicklable: the pool reports it
+        return True
+
+
+@contextlib.contextmanager
+def _main_not_reimported(needed: bool) -> Iterator[None]:
+    """Start workers without re-importing the user's script.
+
+    A spawned worker normally re-runs ``__main__`` (the script, or nothing for
+    ``python - <<EOF``); a script without an ``if __name__ == "__main__":`` guard then
+    starts the whole run again in every worker, which fails. gigawatt's own evaluators
+    need only the gigawatt package, so while the workers start, ``__main__`` is shown to
+    multiprocessing without its file and spec and is not re-imported. When the evaluator
+    does need ``__main__`` (a model defined in the script) it is left alone.
+    """
+    main = sys.modules.get("__main__")
+    if needed or main is None:
+        yield
+        return
+    saved = {k: main.__dict__[k] for k in ("__file__", "__spec__") if k in main.__dict__}
+    main.__dict__.pop("__file__", None)
+    main.__dict__["__spec__"] = None
+    try:
+        yield
+    finally:
+        main.__dict__.pop("__spec__", None)
+        main.__dict__.update(saved)
+
+
+def _stop_pool(pool: ProcessPoolExecutor) -> None:
+    """Cancel what is queued and terminate the worker processes (they hold no state)."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for p in processes:
+        if p.is_alive():
+            p.terminate()
+    for p in processes:
+        p.join(timeout=5)
 
 
 def _serial(evaluator: DrawEvaluator, seed: int, spans: list[tuple[int, int]], total: int,
@@ -269,12 +378,16 @@ class RayExecutor:
             progress: Progress | None = None) -> list[ChunkResult]:
         """Evaluate every span as a Ray task; return one result per span."""
         ray = _import_ray()
-        started = self._connect(ray)
-        try:
-            return self._submit_all(ray, evaluator, seed, spans, progress)
-        finally:
-            if started:
-                ray.shutdown()
+        # Ray prints "(raylet) A worker died ..." and other cluster messages on stdout
+        # from a thread of its own; while this run holds the connection they go to stderr
+        # so that stdout stays the one JSON document of --json
+        with contextlib.redirect_stdout(sys.stderr):
+            started = self._connect(ray)
+            try:
+                return self._submit_all(ray, evaluator, seed, spans, progress)
+            finally:
+                if started:
+                    ray.shutdown()
 
     def _connect(self, ray: Any) -> bool:
         """Connect (or start a local instance); True when this run owns the connection."""
@@ -291,8 +404,11 @@ class RayExecutor:
                                     f"{first[:300]}", field="address") from None
         else:
             # "local": always a fresh instance, never a cluster another run left behind
+            # no dashboard, no usage report, and the node address given rather than found
+            # by opening a socket towards a public address
+            os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
             ray.init(address="local", num_cpus=self.workers or os.cpu_count(),
-                     include_dashboard=False,
+                     include_dashboard=False, _node_ip_address="127.0.0.1",
                      log_to_driver=False, logging_level="ERROR")
         return True
 
@@ -303,15 +419,20 @@ class RayExecutor:
         limit = self.workers or int(ray.cluster_resources().get("CPU", 1))
         todo, in_flight, done = list(spans), [], {}
         total = sum(b - a for a, b in spans)
-        while todo or in_flight:
-            while todo and len(in_flight) < limit:
-                a, b = todo.pop(0)
-                in_flight.append(task.remote(ev_ref, seed, a, b))
-            ready, in_flight = ray.wait(in_flight, num_returns=1)
-            for ref in ready:
-                r = _ray_get(ray, ref)
-                done[(r.start, r.stop)] = r
-                _report(progress, done, total)
+        try:
+            while todo or in_flight:
+                while todo and len(in_flight) < limit:
+                    a, b = todo.pop(0)
+                    in_flight.append(task.remote(ev_ref, seed, a, b))
+                ready, in_flight = ray.wait(in_flight, num_returns=1, timeout=_POLL_S)
+                for ref in ready:
+                    r = _ray_get(ray, ref)
+                    done[(r.start, r.stop)] = r
+                    _report(progress, done, total)
+        except BaseException:
+            for ref in in_flight:  # Ctrl-C or a failure: stop the tasks still running
+                ray.cancel(ref, force=True)
+            raise
         return list(done.values())
 
 
