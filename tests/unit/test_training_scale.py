@@ -152,7 +152,8 @@ def test_diloco_is_labelled_and_cheaper_than_synchronous_dp():
 
 
 @pytest.mark.parametrize("bad", [dict(wan_tbps=None), dict(wan_tbps=-1),
-                                 dict(wan_tbps=1, wan_mode="async")])
+                                 dict(wan_tbps=1, wan_mode="async"), dict(sites=0),
+                                 dict(wan_tbps=float("nan"))])
 def test_bad_site_options_are_refused(bad):
     from gigawatt.errors import ValidationError
 
