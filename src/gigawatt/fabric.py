@@ -3,14 +3,14 @@ number of accelerators from the catalog's switches, and what a collective pays t
 it.
 
 Sizing (per rail when the fabric is rail-optimised, one rail per accelerator position of
-a system, at most 8, as in NVIDIA's DGX SuperPOD designs): with switches of radix ``k`` a non-blocking
-folded Clos of ``L`` tiers connects up to ``k (k/2)^(L-1)`` endpoints (64-port switches:
-64, 2,048, 65,536, 2,097,152); tiers below the top have ``ceil(n / (k/2))`` switches
-(half their ports down, half up), the top tier ``ceil(n / k)`` (all ports down). Each
-tier adds one layer of ``n`` links (two transceivers each). A leaf oversubscription
-``o`` gives the leaves ``k o / (1 + o)`` down-ports and divides the traffic, links and
-switches above them by ``o``. Two endpoints whose lowest common tier is ``t`` are
-``2 t - 1`` switch hops apart.
+a system, at most 8, as in NVIDIA's DGX SuperPOD designs): with switches of radix ``k``
+a non-blocking folded Clos of ``L`` tiers connects up to ``k (k/2)^(L-1)`` endpoints
+(64-port switches: 64, 2,048, 65,536, 2,097,152); tiers below the top have ``ceil(n /
+(k/2))`` switches (half their ports down, half up), the top tier ``ceil(n / k)`` (all
+ports down). Each tier adds one layer of ``n`` links (two transceivers each). A leaf
+oversubscription ``o`` gives the leaves ``k o / (1 + o)`` down-ports and divides the
+traffic, links and switches above them by ``o``. Two endpoints whose lowest common tier
+is ``t`` are ``2 t - 1`` switch hops apart.
 
 Everything is numpy-vectorised over arrays of group sizes so the plan search keeps its
 speed; :func:`size_fabric` builds the bill of materials of one fabric.

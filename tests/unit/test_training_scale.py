@@ -152,7 +152,8 @@ def test_diloco_is_labelled_and_cheaper_than_synchronous_dp():
 
 
 @pytest.mark.parametrize("bad", [dict(wan_tbps=None), dict(wan_tbps=-1),
-                                 dict(wan_tbps=1, wan_mode="async")])
+                                 dict(wan_tbps=1, wan_mode="async"), dict(sites=0),
+                                 dict(wan_tbps=float("nan"))])
 def test_bad_site_options_are_refused(bad):
     from gigawatt.errors import ValidationError
 
@@ -175,3 +176,23 @@ def test_cli_sites_json(tmp_path):
     d = json.loads(r.stdout)
     assert d["plan"]["sites"]["sites"] == 2 and "wan_comm" in d["breakdown_s"]
     assert d["network"]["tiers"] >= 2 and d["max_useful_gpus"] >= 1
+
+
+def test_collectives_pay_fabric_hops_and_use_in_network_reduction(catalog):
+    from dataclasses import replace
+
+    import numpy as np
+
+    from gigawatt.perf import sharded
+    from gigawatt.perf.training import hardware
+
+    hw = hardware("h100-sxm", catalog, "bf16")
+    bare = replace(hw, fabric=None)
+    ranks, stride = np.array([4096.0]), np.array([8.0])      # one rank per node, 4,096 nodes
+    small = 1e3                                               # latency-bound message
+    assert sharded.gather_s(hw, small, ranks, stride) > sharded.gather_s(bare, small, ranks,
+                                                                           stride)
+    no_sharp = replace(hw, fabric=replace(hw.fabric, in_network_reduction=False))
+    big = 1e9
+    assert sharded.all_reduce_s(hw, big, ranks, stride) < sharded.all_reduce_s(
+        no_sharp, big, ranks, stride)

@@ -179,7 +179,7 @@ def train(
               overlap_dp=overlap_dp, sp=sp, attention=attention,
               **({"dp_flat_ring": True} if dp_flat_ring else {}),
               **({"sites": sites, "wan_tbps": wan_tbps, "wan_latency_ms": wan_latency_ms,
-                  "wan_mode": wan_mode, "outer_steps": outer_steps} if sites else {}),
+                  "wan_mode": wan_mode, "outer_steps": outer_steps} if sites is not None else {}),
               **({"tp_cross_domain": True} if tp_cross_domain else {}))
     with training_stack(stack):
         result = search_training(arch, accelerator, gpus, **kw)

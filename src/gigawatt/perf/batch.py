@@ -11,9 +11,10 @@ default ceiling is the compute-optimal batch of the DeepSeek LLM scaling study,
 with M the non-embedding training FLOPs per token and D the training tokens (DeepSeek-AI,
 "DeepSeek LLM: Scaling Open-Source Language Models with Longtermism", arXiv 2401.02954,
 section 3.1, fitted on grid searches of small compute budgets, so at frontier budgets of
-1e24 FLOPs and more it is an extrapolation). Without a token count the run is assumed compute-optimal in the
-Chinchilla sense, 20 tokens per parameter (Hoffmann et al., "Training Compute-Optimal
-Large Language Models", arXiv 2203.15556). ``--max-batch-tokens`` overrides the law.
+1e24 FLOPs and more it is an extrapolation). Without a token count the run is assumed
+compute-optimal in the Chinchilla sense, 20 tokens per parameter (Hoffmann et al.,
+"Training Compute-Optimal Large Language Models", arXiv 2203.15556).
+``--max-batch-tokens`` overrides the law.
 """
 
 from __future__ import annotations

@@ -51,11 +51,16 @@ class Hardware:
 
 def _bw(ranks_span: np.ndarray, hw: Hardware) -> tuple[np.ndarray, np.ndarray]:
     """Achieved bandwidth (GB/s) and per-step latency (s) for a group spanning
-    ``ranks_span`` consecutive ranks: inside the scale-up domain or across it."""
+    ``ranks_span`` consecutive ranks: inside the scale-up domain or across it (then with
+    the switch hops of the fabric tiers the span reaches)."""
     inside = ranks_span <= hw.domain
     bw = np.where(inside, hw.scaleup_gb_per_s * hw.eff.scaleup_eff,
                   hw.scaleout_gb_per_s * hw.eff.scaleout_eff)
-    lat = np.where(inside, hw.eff.scaleup_latency_us * 1e-6, hw.scaleout_latency_s)
+    out = hw.scaleout_latency_s
+    if hw.fabric is not None:   # the fabric row's latency is one leaf hop; farther, more
+        span = np.ceil(np.asarray(ranks_span, dtype=float) / hw.domain)
+        out = out + np.maximum(hw.fabric.hops(span) - 1.0, 0.0) * hw.fabric.hop_latency_s
+    lat = np.where(inside, hw.eff.scaleup_latency_us * 1e-6, out)
     return bw, lat
 
 

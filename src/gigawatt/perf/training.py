@@ -547,16 +547,10 @@ def _scaling(model: Any, accelerator: Any, gpus: int, best: TrainingEstimate,
         return rate[n]
 
     n = gpus
-    flat = 0
-    for _ in range(8):                      # smaller jobs, until per-GPU throughput peaks
-        if n % 2 or n < 2:
+    for _ in range(16):                     # smaller jobs, down to the smallest that fits
+        if n % 2 or n < 2 or at(n // 2) is None:
             break
-        before = max(rate.values())
-        got = at(n // 2)
         n //= 2
-        flat = 0 if got is not None and got > 1.01 * before else flat + 1
-        if got is None or flat == 2:        # no gain over two halvings: the peak is found
-            break
     n = gpus
     for _ in range(6):                      # larger jobs until they fall below the bar
         if n * 2 > 2 ** 25:
