@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 PKG = Path(__file__).resolve().parents[2] / "src" / "gigawatt"
-ORDER = ["core", "perf", "plan", "ops", "finance", "risk", "report", "cli"]
+ORDER = ["core", "perf", "plan", "ops", "finance", "risk", "report", "app", "cli"]
 CORE = {"errors", "yamlio", "validation", "catalog", "scenario", "deploy", "__init__"
 }
 

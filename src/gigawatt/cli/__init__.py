@@ -28,7 +28,7 @@ def _register() -> None:
     from . import catalog_cmd, scenario_cmd  # noqa: F401  (commands register on import)
 
     for name in ("train_cmd", "serve_cmd", "size_cmd", "plan_cmd", "simulate_cmd", "risk_cmd",
-                 "frontier_cmd", "finance_cmd"):
+                 "frontier_cmd", "finance_cmd", "app_cmd"):
         try:
             __import__(f"{__name__}.{name}")
         except ModuleNotFoundError as exc:  # a layer not built yet
