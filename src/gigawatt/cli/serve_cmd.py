@@ -8,6 +8,7 @@ from typing import Any, Optional
 import typer
 
 from . import app
+from ..numfmt import number
 from .output import console, emit_json, table
 
 
@@ -53,21 +54,21 @@ def _operating_point(cat, model, accelerator, a: dict[str, Any]):
 
 def _print(est, sized) -> None:
     rows = [["plan", ", ".join(f"{k}={v}" for k, v in est.plan.items())],
-            ["output tokens/s (group)", est.output_tokens_per_s],
-            ["output tokens/s per GPU", est.output_tokens_per_s_per_gpu],
-            ["output tokens/s per MW", est.output_tokens_per_s_per_mw],
-            ["TTFT, s", est.ttft_s], ["TPOT, s", est.tpot_s],
-            ["batch / max batch", f"{est.batch} / {est.max_batch}"],
-            ["weights per GPU, GB", est.weights_gb_per_gpu],
-            ["KV cache per GPU, GB", est.kv_cache_gb]]
+            ["output_tokens_per_s (group)", est.output_tokens_per_s],
+            ["output_tokens_per_s_per_gpu", est.output_tokens_per_s_per_gpu],
+            ["output_tokens_per_s_per_mw", est.output_tokens_per_s_per_mw],
+            ["ttft_s", est.ttft_s], ["tpot_s", est.tpot_s],
+            ["batch / max batch", f"{est.batch:,} / {est.max_batch:,}"],
+            ["weights_gb_per_gpu", est.weights_gb_per_gpu],
+            ["kv_cache_gb_per_gpu", est.kv_cache_gb]]
     if sized is not None:
         rows += [["accelerators", sized.accelerators], ["racks", sized.racks],
-                 ["IT power, MW", sized.it_power_mw],
-                 ["facility power, MW", sized.facility_power_mw],
-                 ["capex, USD", sized.capex_usd],
-                 ["USD per million output tokens", sized.usd_per_million_output_tokens]]
-    console().print(table(f"{est.model} on {est.accelerator}, {est.prompt_tokens}+"
-                          f"{est.output_tokens} tokens", ["quantity", "value"], rows))
+                 ["it_power_mw", sized.it_power_mw],
+                 ["facility_power_mw", sized.facility_power_mw],
+                 ["capex_usd", sized.capex_usd],
+                 ["usd_per_million_output_tokens", sized.usd_per_million_output_tokens]]
+    console().print(table(f"{est.model} on {est.accelerator}, {est.prompt_tokens:,}+"
+                          f"{est.output_tokens:,} tokens", ["quantity", "value"], rows))
 
 
 @app.command("serve")
@@ -149,13 +150,18 @@ def _ranked(cat, dem, site, life_years: float, precision: str, as_json: bool) ->
         emit_json(sz.to_dict())
         return
     rows = [[o.accelerator, o.accelerators, o.racks, o.it_power_mw, o.facility_power_mw,
-             o.output_tokens_per_s_per_gpu, o.tpot_s, o.usd_per_million_output_tokens,
-             "" if o.feasible else (o.reason or "").split(":")[0]] for o in sz.options]
+             o.output_tokens_per_s_per_gpu, o.tpot_s, o.usd_per_million_output_tokens]
+            for o in sz.options]
     console().print(table(
-        f"{dem.id}: {dem.model}, {dem.prompt_tokens}+{dem.output_tokens} tokens, peak "
-        f"{sz.peak_output_tokens_per_s:,.0f} output tokens/s",
-        ["accelerator", "accelerators", "racks", "IT MW", "facility MW", "tok/s per GPU",
-         "TPOT s", "USD per M tokens", "why not"], rows))
+        f"{dem.id}: {dem.model}, {dem.prompt_tokens:,}+{dem.output_tokens:,} tokens, peak "
+        f"{number(sz.peak_output_tokens_per_s)} output tokens/s",
+        ["accelerator", "count", "racks", "IT", "facility", "tok/s/GPU", "TPOT",
+         "USD per M tokens"], rows,
+        fields=["", "accelerators", "racks", "it_power_mw", "facility_power_mw",
+                "tokens_per_s", "tpot_s", "usd_per_million_tokens"]))
+    for o in sz.options:
+        if not o.feasible:
+            console().print(f"{o.accelerator}: not feasible: {o.reason}", markup=False)
 
 
 def _write_plot(path: Path, cat, model, accelerator, a: dict[str, Any], est) -> None:

@@ -8,6 +8,8 @@ from typing import Any, Optional
 import typer
 
 from . import app
+from ..numfmt import field, number
+from ..perf.plans import DEFAULT_BATCH_TOKENS_PER_GPU
 from .output import console, emit_json, fmt, table
 
 
@@ -34,7 +36,22 @@ def load_model_file(path: str) -> Any:
         raise validation_error(exc, doc) from None
 
 
-def _print(search: Any) -> None:
+def gpu_hours(est: Any) -> float:
+    """Accelerator-hours of the whole run: accelerators x wall-clock hours."""
+    return est.gpus * est.time_to_train_days * 24.0
+
+
+def _batch_note(search: Any, given: int | None) -> str:
+    """Say the global batch when the search chose it: it moves step time and MFU a lot."""
+    if given is not None:
+        return ""
+    gb, seq = search.best.plan["global_batch"], search.best.seq_len
+    return (f"global batch {gb:,} sequences ({number(gb * seq)} tokens) is the default "
+            f"(~{DEFAULT_BATCH_TOKENS_PER_GPU:,} tokens per accelerator, rounded to the "
+            "plan); set it with --global-batch")
+
+
+def _print(search: Any, batch_note: str = "") -> None:
     best = search.best
     out = console()
     cal = best.calibration
@@ -42,35 +59,44 @@ def _print(search: Any) -> None:
               f"({best.precision}, seq {best.seq_len:,}): best of {search.valid:,} valid plans "
               f"({search.evaluated:,} evaluated)")
     p = best.plan
-    rows = [["plan", f"tp {p['tp']} pp {p['pp']} dp {p['dp']} vp {p['vp']} cp {p['cp']} "
-             f"ep {p['ep']}, micro-batch {p['microbatch']}, global batch {p['global_batch']}, "
+    rows = [["plan", f"tp {p['tp']} pp {p['pp']} dp {p['dp']:,} vp {p['vp']} cp {p['cp']} "
+             f"ep {p['ep']}, micro-batch {p['microbatch']}, global batch {p['global_batch']:,}, "
              f"recompute {_recompute(p)}, zero {p['zero']}"],
             ["step_time_s", best.step_time_s], ["tokens_per_s", best.tokens_per_s],
-            ["tflops_per_gpu (model)", best.tflops_per_gpu],
-            ["hw_tflops_per_gpu (with recompute)", best.hw_tflops_per_gpu], ["mfu", best.mfu],
-            ["memory_gb_per_gpu", f"{best.memory_gb_per_gpu:.1f} of {best.memory_limit_gb:g}"]]
+            ["tflops_per_gpu (model)", field("tflops_per_gpu", best.tflops_per_gpu)],
+            ["hw_tflops_per_gpu (with recompute)",
+             field("tflops_per_gpu", best.hw_tflops_per_gpu)], ["mfu", best.mfu],
+            ["memory_gb_per_gpu", f"{best.memory_gb_per_gpu:.1f} of {best.memory_limit_gb:g} GB"]]
     if best.time_to_train_days is not None:
         rows += [["time_to_train_days", best.time_to_train_days],
+                 ["GPU-hours", number(gpu_hours(best))],
+                 ["GPU-days", number(gpu_hours(best) / 24)],
                  ["energy_mwh", best.energy_mwh], ["cost_usd", best.cost_usd]]
     out.print(table("best plan", ["", "value"], rows))
     total = best.step_time_s
     out.print(table("where the step time goes", ["component", "time_s", "share"],
-                    [[k, v, f"{v / total:.1%}"] for k, v in best.breakdown_s.items() if v > 0]))
-    out.print(table("memory per accelerator", ["part", "GB"],
+                    [[k, v, f"{v / total:.1%}"] for k, v in best.breakdown_s.items() if v > 0],
+                    fields=["", "time_s", ""]))
+    out.print(table("memory per accelerator", ["part", "memory_gb"],
                     [[k, v] for k, v in best.memory_breakdown_gb.items() if v > 0]))
-    out.print(table(f"top {len(search.top)} plans", ["tp", "pp", "dp", "vp", "cp", "ep", "mb",
-                                                     "recompute", "zero", "step_s", "mfu",
-                                                     "mem_gb", "vs best"],
-                    [[t.plan[k] for k in ("tp", "pp", "dp", "vp", "cp", "ep", "microbatch")]
-                     + [_recompute(t.plan), t.plan["zero"]]
-                     + [t.step_time_s, t.mfu, t.memory_gb_per_gpu, t.vs_best]
-                     for t in search.top]))
+    out.print(table(f"top {len(search.top)} plans", ["#", "tp", "pp", "dp", "vp", "cp", "ep",
+                                                     "mb", "recompute", "zero", "step_s",
+                                                     "mfu", "memory_gb"],
+                    [[str(i)] + [t.plan[k] for k in ("tp", "pp", "dp", "vp", "cp", "ep",
+                                                     "microbatch")]
+                     + [_recompute(t.plan).replace(" of layers", ""), t.plan["zero"]]
+                     + [t.step_time_s, t.mfu, t.memory_gb_per_gpu]
+                     for i, t in enumerate(search.top, 1)]))
+    out.print("vs best: " + "; ".join(f"#{i} {t.vs_best}" for i, t in
+                                      enumerate(search.top, 1) if i > 1 and t.vs_best))
     rej = ", ".join(f"{k} {fmt(v)}" for k, v in search.rejected.items() if v)
     out.print(f"rejected: {rej or 'none'}")
     if search.fastest_rejected:
         f = search.fastest_rejected
         out.print(f"fastest rejected plan needs {f['memory_gb_per_gpu']:.1f} GB "
                   f"({f['step_time_s']:.3g} s/step): {f['reason']}")
+    if batch_note:
+        out.print(f"note: {batch_note}")
     if not cal["calibrated"]:
         out.print(f"[yellow]note:[/yellow] {cal['basis']}")
 
@@ -117,6 +143,10 @@ def train(
         microbatch=microbatch, recompute=recompute, zero=zero,
         **({"tp_cross_domain": True} if tp_cross_domain else {}))
     if json:
-        emit_json(result.to_dict())
+        doc = result.to_dict()
+        if result.best.time_to_train_days is not None:
+            doc["gpu_hours"] = gpu_hours(result.best)
+            doc["gpu_days"] = doc["gpu_hours"] / 24.0
+        emit_json(doc)
         return
-    _print(result)
+    _print(result, _batch_note(result, global_batch))
