@@ -110,7 +110,8 @@ _RULES: list[tuple[str, str, Any]] = [
     (r"(^|_)usd$", "USD", money),
     (r"_usd_per_year$", "USD/year", money),
     (r"(^|_)tokens_per_s(_per_(gpu|mw))?$", "tokens/s", number),
-    (r"(^|_)exaflops$", "EFLOP/s", lambda v: si(v * 1e18, "FLOP/s")),
+    # exaFLOP/s stay exaFLOP/s (the planner's unit, as in its duals), not ZFLOP/s
+    (r"(^|_)exaflops$", "EFLOP/s", lambda v: with_unit(v, "EFLOP/s")),
     (r"(^|_)tflops?_per_(s|gpu)$", "TFLOP/s", lambda v: si(v * 1e12, "FLOP/s")),
     (r"(^|_)flops?_per_s$", "FLOP/s", lambda v: si(v, "FLOP/s")),
     (r"(^|_)flop$", "FLOP", lambda v: si(v, "FLOP")),
@@ -170,7 +171,7 @@ _ACRONYMS = {"it": "IT", "hbm": "HBM", "mfu": "MFU", "ettr": "ETTR", "pue": "PUE
              "gpu": "GPU", "gpus": "GPUs", "ttft": "TTFT", "tpot": "TPOT", "mtbf": "MTBF",
              "bf16": "BF16", "fp8": "FP8", "fp4": "FP4", "kv": "KV", "tp": "TP", "pp": "PP",
              "dp": "DP", "ep": "EP", "cp": "CP", "vp": "VP", "lp": "LP", "id": "id",
-             "capex": "capex", "opex": "opex", "usd": "USD", "tco2": "tCO2"}
+             "usd": "USD", "tco2": "tCO2", "mw": "MW", "mwh": "MWh", "gw": "GW", "gb": "GB"}
 _UNIT_WORDS = re.compile(r"(_(usd|mw|gw|kw|w|mwh|gwh|gb|m2|tco2|s|h|min|ms|us|days|"
                          r"tb_per_s|gbit_per_s|gbps|flop_per_s|tflop_per_s|usd_per_year|"
                          r"mwh_per_year))+$")
@@ -189,8 +190,11 @@ def label(name: str, unit: bool = False) -> str:
     stem = re.sub(r"_(tflops?|flops?|tb|gb|gbit)_per_s$", "", name)
     stem = re.sub(r"_per_s(?=_|$)", "/s", stem)
     stem = re.sub(r"_(gb|usd|mw|s)_per_", "_per_", stem)
-    stem = _UNIT_WORDS.sub("", stem) if not name.startswith("usd_per") else name
-    stem = stem.replace("exaflops", "EFLOP/s").replace("tflops", "TFLOP/s")
+    if not name.startswith("usd_per") and not re.search(r"_per_[a-z0-9]+$", stem):
+        stem = _UNIT_WORDS.sub("", stem)
+    elif name.startswith("usd_per"):
+        stem = name
+    stem = stem.replace("exaflops", "compute").replace("tflops", "TFLOP/s")
     words = [_ACRONYMS.get(w, w) for w in stem.split("_") if w]
     text = " ".join(words) or name
     if "per" in words and u.startswith("USD/"):

@@ -72,7 +72,7 @@ def table(title: str, columns: list[str], rows: list[list[Any]],
 
     fields = fields or list(columns)
     kv = len(columns) == 2 and columns[0] in ("", "figure", "quantity", "field")
-    cells = [[cell(v, str(r[0]) if kv and i == 1 else fields[i]) if i or kv else cell(v)
+    cells = [[cell(v, str(r[0]).split(" ")[0] if kv and i == 1 else fields[i])
               for i, v in enumerate(r)] for r in rows]
     if kv:
         cells = [[label(str(r[0]))] + c[1:] for r, c in zip(rows, cells)]

@@ -9,6 +9,7 @@ import typer
 
 from ..errors import InputFileError, ValidationError
 from . import app
+from ..numfmt import number
 from .output import console, emit_json, fmt, table
 
 _RECOVERY = ("restart", "in-memory", "elastic")
@@ -43,13 +44,14 @@ def _print(d: dict[str, Any]) -> None:
               f"training job), {fmt(d['days'])} days, recovery {d['recovery']}, seed {d['seed']}")
     out.print(table("result", ["figure", "value"], [
         ["ettr", d["ettr"]],
+        ["failure rate (per 1000 node-days)", number(d["failure_rate_per_1000_node_days"])],
         ["interruptions (unexpected / planned)",
          f"{d['interruptions']['unexpected']} / {d['interruptions']['planned']}"],
-        ["mtbf_h", d["mtbf_h"]], ["checkpoint interval_min", d["checkpoint"]["interval_min"]],
+        ["mtbf_h", d["mtbf_h"]], ["checkpoint_interval_min", d["checkpoint"]["interval_min"]],
         ["spare_nodes", d["spare_nodes"]], ["utilisation", d["utilisation"]],
         ["energy_mwh", d["energy_mwh"]], ["peak_facility_power_mw", d["peak_facility_power_mw"]],
         ["max_power_swing_mw", d["max_power_swing_mw"]], ["sim_wall_s", d["sim_wall_s"]]]))
-    out.print(table("lost GPU-hours by reason", ["reason", "gpu_hours"],
+    out.print(table("lost GPU-hours by reason", ["reason", "lost_gpu_hours"],
                     [[k, v] for k, v in lost.items()] + [["total", d["lost_gpu_hours"]]]))
     out.print(table("unexpected interruptions by cause", ["cause", "count"],
                     sorted(d["interruptions"]["by_cause"].items(), key=lambda kv: -kv[1])))
@@ -101,6 +103,9 @@ def simulate(
     failure_rate: float = typer.Option(None, "--failure-rate", help="Unexpected failures per "
                                        "1000 node-days, scaling the default mix (default 3.79, "
                                        "Llama 3)."),
+    failure_scale: float = typer.Option(1.0, "--failure-scale", help="Multiplier on the "
+                                        "failure rate (default or --failure-rate): 2 = twice "
+                                        "as many failures of every cause."),
     seed: int = typer.Option(0, "--seed", help="Seed; same seed, same result."),
     accelerator: str = typer.Option("h100-sxm", "--accelerator", help="Catalog accelerator id."),
     spare_nodes: str = typer.Option("auto", "--spare-nodes", help="Hot spare nodes, or auto."),
@@ -128,6 +133,11 @@ def simulate(
     kw = dict(checkpoint_interval_min=_interval(checkpoint_interval_min),
               restart_min=restart_min, recovery=recovery, failure_rate=failure_rate,
               spare_nodes=spares)
+    if failure_scale != 1.0:
+        if not 0 <= failure_scale < 1e6:  # NaN fails too
+            raise ValidationError(f"{failure_scale} is out of range; allowed: 0 to 1e6 "
+                                  "(a multiplier on the failure rate)", field="--failure-scale")
+        kw["failure_multiplier"] = failure_scale
     if failure_model is not None:
         from ..ops import load_failure_model
 
