@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from typing import Any, Optional
+from typing import Any, Literal, Optional
 
 import typer
 
@@ -61,7 +61,8 @@ def risk(
     draws: int = typer.Option(1000, "--draws", help="Monte Carlo draws (>= 1)."),
     seed: int = typer.Option(0, "--seed", help="Seed (>= 0); same seed, same result on "
                              "any executor and worker count."),
-    executor: str = typer.Option("local", "--executor", help="local (process pool) or ray."),
+    executor: Literal["local", "ray"] = typer.Option("local", "--executor",
+                                                     help="local (process pool) or ray."),
     address: Optional[str] = typer.Option(None, "--address", help="Ray head HOST:PORT "
                                           "(default: start a local Ray)."),
     workers: Optional[int] = typer.Option(None, "--workers", help="Processes / Ray tasks in "

@@ -6,7 +6,7 @@ import typer
 
 from . import app
 from ..numfmt import field, money, number
-from .output import console, emit_json, table, to_json
+from .output import console, emit_json, table
 
 scenario_app = typer.Typer(help="Built-in and user scenarios: show, validate, schema.",
                            no_args_is_help=True)
@@ -99,8 +99,9 @@ def validate(
 
 
 @scenario_app.command("schema")
-def schema() -> None:
+def schema(json: bool = typer.Option(False, "--json", help="Print one JSON document (the "
+                                     "schema is JSON either way).")) -> None:
     """Print the scenario JSON Schema (for editor completion)."""
     from ..scenario import scenario_schema
 
-    print(to_json(scenario_schema()))
+    emit_json(scenario_schema())

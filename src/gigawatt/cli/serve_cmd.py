@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Literal, Optional
 
 import typer
 
@@ -83,7 +83,8 @@ def serve(
                                      "(default: searched)."),
     ep: Optional[int] = typer.Option(None, "--ep", min=1, help="Expert-parallel degree "
                                      "(default: 1 for dense, searched for MoE)."),
-    precision: str = typer.Option("fp8", "--precision", help="bf16 | fp8 | fp4."),
+    precision: Literal["bf16", "fp8", "fp4"] = typer.Option("fp8", "--precision",
+                                                            help="Weight/compute precision."),
     prompt_tokens: Optional[int] = typer.Option(None, "--prompt-tokens", min=1,
                                                 help="Prompt tokens per request."),
     output_tokens: Optional[int] = typer.Option(None, "--output-tokens", min=1,

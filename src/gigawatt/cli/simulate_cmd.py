@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import typer
 
@@ -99,7 +99,8 @@ def simulate(
                                                 "or auto (Daly's optimum) | young."),
     restart_min: float = typer.Option(None, "--restart-min", help="Restart time after a "
                                       "failure, minutes (default 8; in-memory 2)."),
-    recovery: str = typer.Option("restart", "--recovery", help="restart | in-memory | elastic."),
+    recovery: Literal["restart", "in-memory", "elastic"] = typer.Option(
+        "restart", "--recovery", help="How the job recovers from a failure."),
     failure_rate: float = typer.Option(None, "--failure-rate", help="Unexpected failures per "
                                        "1000 node-days, scaling the default mix (default 3.79, "
                                        "Llama 3)."),
@@ -117,8 +118,8 @@ def simulate(
     jobs: str = typer.Option(None, "--jobs", help="YAML list of training jobs {id, gpus, "
                              "work_h|work_days, submit_h, priority} sharing the cluster; idle "
                              "accelerators serve inference."),
-    scheduler: str = typer.Option("backfill", "--scheduler", help="With --jobs: fifo | "
-                                  "priority | backfill (EASY)."),
+    scheduler: Literal["fifo", "priority", "backfill"] = typer.Option(
+        "backfill", "--scheduler", help="With --jobs: the queue policy (backfill: EASY)."),
     report: str = typer.Option(None, "--report", help="Write an HTML report with the time "
                                "series to this folder."),
     json: bool = typer.Option(False, "--json", help="Print one JSON document."),

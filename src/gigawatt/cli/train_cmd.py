@@ -3,7 +3,7 @@ the parallel plan searched over every field not given."""
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any, Literal, Optional
 
 import typer
 
@@ -118,10 +118,13 @@ def train(
     global_batch: Optional[int] = typer.Option(None, "--global-batch", help="Sequences per "
                                                "step (default ~2,048 tokens per GPU)."),
     seq_len: Optional[int] = typer.Option(None, "--seq-len", help="Tokens per sequence."),
-    recompute: Optional[str] = typer.Option(None, "--recompute", help="none|selective|full"),
-    zero: Optional[int] = typer.Option(None, "--zero", help="0|1|2|3 (1: distributed "
-                                       "optimizer, 3: FSDP)."),
-    precision: str = typer.Option("bf16", "--precision", help="bf16|fp8"),
+    recompute: Optional[Literal["none", "selective", "full"]] = typer.Option(
+        None, "--recompute", help="Activation recomputation (default: searched)."),
+    zero: Optional[Literal[0, 1, 2, 3]] = typer.Option(None, "--zero", help="ZeRO stage "
+                                                       "(1: distributed optimizer, 3: FSDP; "
+                                                       "default: searched)."),
+    precision: Literal["bf16", "fp8"] = typer.Option("bf16", "--precision",
+                                                     help="Training precision."),
     tokens: Optional[float] = typer.Option(None, "--tokens", help="Training tokens (adds "
                                            "days, energy, cost)."),
     tp_cross_domain: bool = typer.Option(False, "--tp-cross-domain", help="Allow --tp "
