@@ -144,7 +144,7 @@ _COMPILED = [(re.compile(p), u, f) for p, u, f in _RULES]
 
 
 def _rule(name: str):
-    key = name.strip().lower()
+    key = name.strip().lower().split(":")[0]  # "hbm_gb:micron" is in GB
     for rx, unit, fn in _COMPILED:
         m = rx.search(key)
         if m:
@@ -206,7 +206,7 @@ def label(name: str, unit: bool = False) -> str:
 def short_repr(cls_name: str, items: dict[str, Any]) -> str:
     """``ClassName(key=value, ...)`` with each value formatted by its name; for the short
     ``__repr__`` of result objects (a notebook shows this, not a page of arrays)."""
-    parts = [f"{k}={field(k, v) if isinstance(v, (int, float)) else v}"
+    parts = [f"{k}={field(k, v) if isinstance(v, (int, float)) and not isinstance(v, bool) else repr(v)}"
              for k, v in items.items()]
     return f"{cls_name}({', '.join(parts)})"
 
@@ -219,3 +219,32 @@ def html_table(title: str, items: dict[str, Any]) -> str:
                    f"<td style='text-align:right'>{html.escape(field(k, v))}</td></tr>"
                    for k, v in items.items())
     return f"<table><caption>{html.escape(title)}</caption>{rows}</table>"
+
+
+def with_units(df: Any, units: dict[str, str] | None = None) -> Any:
+    """Set ``df.attrs["unit"]`` to ``{column: unit}`` for every column and named index level
+    (as PyPSA does), units from the names by convention (:func:`unit_of`; ``""`` for counts,
+    ratios and text), ``units`` overriding. Returns ``df``."""
+    names = [n for n in getattr(df.index, "names", []) if n] + [str(c) for c in df.columns]
+    found = dict(df.attrs.get("unit") or {}) if isinstance(df.attrs.get("unit"), dict) else {}
+    df.attrs["unit"] = {n: found.get(n, unit_of(n)) for n in names} | (units or {})
+    return df
+
+
+class ResultRepr:
+    """A short ``__repr__`` and a notebook ``_repr_html_`` for a result object, built from
+    its ``_headline()`` (a dict of named values, formatted by their names). A dataclass
+    using it must pass ``repr=False`` so this ``__repr__`` is kept."""
+
+    def _headline(self) -> dict[str, Any]:  # pragma: no cover - each result defines it
+        raise NotImplementedError
+
+    def _repr_extra_html(self) -> str:
+        """More HTML for the notebook view (a table, say); none by default."""
+        return ""
+
+    def __repr__(self) -> str:
+        return short_repr(type(self).__name__, self._headline())
+
+    def _repr_html_(self) -> str:
+        return html_table(type(self).__name__, self._headline()) + self._repr_extra_html()

@@ -67,15 +67,11 @@ def _summary(r: Any, report: Path | None, batch_note: str = "") -> None:
 
 
 def cache_dir() -> Path:
-    """Where capability tables are cached between runs ($GIGAWATT_CACHE_DIR, else the
-    user's cache folder)."""
-    import os
+    """Where capability tables are cached between runs (the same folder as the Python
+    API's, :func:`gigawatt.cache.default_cache_dir`)."""
+    from ..cache import default_cache_dir
 
-    env = os.environ.get("GIGAWATT_CACHE_DIR")
-    if env:
-        return Path(env)
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "gigawatt"
+    return default_cache_dir()
 
 
 @app.command("plan")

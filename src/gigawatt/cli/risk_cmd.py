@@ -30,7 +30,7 @@ def _print(result: Any, wall_s: float, executor: str) -> None:
     mode = "fixed plan" if result.fixed_plan else "plan re-solved per draw"
     out.print(f"[bold]{result.scenario}[/bold]: {result.draws:,} draws, seed {result.seed}, "
               f"{mode}, executor {executor}, {wall_s:.1f} s")
-    summary = result.summary()
+    summary = result.outcome_summary()
     out.print(table("outcomes", ["outcome", "P10", "P50", "P90", "mean", "at median",
                                  "planned"],
                     [[n] + [_value(n, v) for v in (s["p10"], s["p50"], s["p90"], s["mean"],

@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+from ..cache import resolve_cache_dir
 from ..catalog import Catalog, load_catalog
 from ..scenario import Scenario, load_scenario
 from .capability import Capability, capability_for
@@ -43,15 +44,17 @@ def optimise(inputs: PlanInputs, *, time_limit_s: float = 60.0, mip_rel_gap: flo
 
 
 def plan_scenario(scenario: Scenario | str, catalog: Catalog | None = None, *,
-                  cache_dir: Path | None = None, **kwargs) -> PlanResult:
+                  cache_dir: Path | str | None | bool = None, **kwargs) -> PlanResult:
     """Plan a scenario (object, built-in id or path) with the real performance models.
 
-    ``cache_dir`` holds the capability tables between runs (see :func:`capability_for`);
-    other keywords go to :func:`optimise`.
+    ``cache_dir`` holds the capability tables between runs (see :func:`capability_for`):
+    by default the user's cache folder, as for the CLI
+    (:func:`gigawatt.cache.default_cache_dir`; ``$GIGAWATT_CACHE_DIR`` moves it),
+    ``False`` for none; other keywords go to :func:`optimise`.
     """
     cat = catalog or load_catalog()
     sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario, cat)
-    cap = capability_for(sc, cat, cache_dir=cache_dir)
+    cap = capability_for(sc, cat, cache_dir=resolve_cache_dir(cache_dir))
     return optimise(plan_inputs(sc, cat, cap), **kwargs)
 
 

@@ -32,7 +32,7 @@ def histogram_cdf(result: RiskResult, outcome: str) -> Any:
     fig.add_trace(go.Histogram(x=v, nbinsx=50, name="draws", opacity=0.7), secondary_y=False)
     fig.add_trace(go.Scatter(x=v, y=np.arange(1, len(v) + 1) / max(1, len(v)), name="CDF",
                              mode="lines"), secondary_y=True)
-    s = result.summary()[outcome]
+    s = result.outcome_summary()[outcome]
     for q in ("p10", "p50", "p90"):
         if np.isfinite(s[q]):
             fig.add_vline(x=s[q], line_dash="dash", annotation_text=q.upper())
@@ -72,7 +72,7 @@ def risk_figures(result: RiskResult) -> list[Any]:
 
 def _table(result: RiskResult) -> str:
     rows = []
-    for name, s in result.summary().items():
+    for name, s in result.outcome_summary().items():
         cells = "".join(f"<td>{s[k]:.4g}</td>" for k in ("p10", "p50", "p90", "mean"))
         rows.append(f"<tr><td>{html.escape(name)}</td>{cells}</tr>")
     odds = result.milestone_probabilities
@@ -104,7 +104,7 @@ def _frames(result: RiskResult) -> tuple[Any, Any, Any]:
     outcomes = pd.DataFrame([{"outcome": n, **{k: s[k] for k in ("p10", "p50", "p90", "mean")},
                               "inputs_at_median": result.base[n],
                               "planned": result.planned.get(n, float("nan"))}
-                             for n, s in result.summary().items()])
+                             for n, s in result.outcome_summary().items()])
     milestones = pd.DataFrame([{"milestone": m.name,
                                 "probability": result.milestone_probabilities[m.name],
                                 "meaning": m.description} for m in result.milestones])
