@@ -181,6 +181,9 @@ def label(name: str, unit: bool = False) -> str:
     """A human header for a snake_case field: ``"it_power_mw"`` -> ``"IT power"``
     (``"IT power (MW)"`` with ``unit=True``); ``"effective_exaflops"`` -> ``"effective
     EFLOP/s"``."""
+    head, sep, rest = name.partition(":")
+    if sep and re.fullmatch(r"[a-z0-9_]+", head):
+        return label(head, unit) + ": " + rest  # "hbm_gb:micron" -> "HBM: micron"
     head, sep, rest = name.partition(" ")
     if sep and re.fullmatch(r"[a-z0-9_]+", head):
         return label(head, unit) + " " + rest
