@@ -112,6 +112,7 @@ _RULES: list[tuple[str, str, Any]] = [
     (r"(^|_)tokens_per_s(_per_(gpu|mw))?$", "tokens/s", number),
     # exaFLOP/s stay exaFLOP/s (the planner's unit, as in its duals), not ZFLOP/s
     (r"(^|_)exaflops$", "EFLOP/s", lambda v: with_unit(v, "EFLOP/s")),
+    (r"(^|_)exaflop_s_years$", "EFLOP/s-years", lambda v: with_unit(v, "EFLOP/s-years")),
     (r"(^|_)tflops?_per_(s|gpu)$", "TFLOP/s", lambda v: si(v * 1e12, "FLOP/s")),
     (r"(^|_)flops?_per_s$", "FLOP/s", lambda v: si(v, "FLOP/s")),
     (r"(^|_)flop$", "FLOP", lambda v: si(v, "FLOP")),
@@ -183,7 +184,7 @@ def label(name: str, unit: bool = False) -> str:
     EFLOP/s"``."""
     head, sep, rest = name.partition(":")
     if sep and re.fullmatch(r"[a-z0-9_]+", head):
-        return label(head, unit) + ": " + rest  # "hbm_gb:micron" -> "HBM: micron"
+        return label(head, unit) + ": " + rest.strip()  # "hbm_gb:micron" -> "HBM: micron"
     head, sep, rest = name.partition(" ")
     if sep and re.fullmatch(r"[a-z0-9_]+", head):
         return label(head, unit) + " " + rest
@@ -197,7 +198,7 @@ def label(name: str, unit: bool = False) -> str:
         stem = _UNIT_WORDS.sub("", stem)
     elif name.startswith("usd_per"):
         stem = name
-    stem = stem.replace("exaflops", "compute").replace("tflops", "TFLOP/s")
+    stem = stem.replace("exaflop_s_years", "compute").replace("exaflops", "compute").replace("tflops", "TFLOP/s")
     words = [_ACRONYMS.get(w, w) for w in stem.split("_") if w]
     text = " ".join(words) or name
     if "per" in words and u.startswith("USD/"):

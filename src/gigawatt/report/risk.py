@@ -84,7 +84,7 @@ def _table(result: RiskResult) -> str:
             f"<th>meaning</th></tr>{ms}</table>")
 
 
-def risk_section(result: RiskResult, include_plotlyjs: bool | str = "cdn") -> str:
+def risk_section(result: RiskResult, include_plotlyjs: bool | str = False) -> str:
     """An HTML fragment: summary tables and the figures."""
     parts = [f"<section id='risk'><h2>Risk: {html.escape(result.scenario)}, "
              f"{result.draws:,} draws, seed {result.seed}, "
@@ -130,7 +130,7 @@ def risk_report_section(result: RiskResult) -> Any:
 
 def write_risk_report(result: RiskResult, out_dir: Path) -> dict[str, Path]:
     """Write ``risk.html``, ``risk.json`` and ``risk_draws.csv`` into ``out_dir``."""
-    from .html import render_page
+    from .html import render_page, write_plotly_bundle
 
     out_dir = Path(out_dir)
     kpis = [{"label": m.name, "value": f"{result.milestone_probabilities[m.name]:.0%}",
@@ -142,6 +142,7 @@ def write_risk_report(result: RiskResult, out_dir: Path) -> dict[str, Path]:
              "csv": out_dir / "risk_draws.csv"}
     write_atomic(paths["csv"], result.to_frame().to_csv())
     write_atomic(paths["json"], json.dumps(_json_safe(result.to_dict()), indent=2))
+    write_plotly_bundle(out_dir)
     write_atomic(paths["html"], page)
     return paths
 
