@@ -76,7 +76,8 @@ def table(title: str, columns: list[str], rows: list[list[Any]],
               for i, v in enumerate(r)] for r in rows]
     if kv:
         cells = [[label(str(r[0]))] + c[1:] for r, c in zip(rows, cells)]
-    t = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False, padding=(0, 1, 0, 0))
+    t = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False, padding=(0, 1, 0, 0),
+              show_header=not kv)
     for i, c in enumerate(columns):
         numeric = i > 0 and all(_looks_numeric(c_[i]) for c_ in cells if i < len(c_))
         widest = max((len(c_[i]) for c_ in cells if i < len(c_)), default=0)
