@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -25,6 +26,7 @@ def gen():
     spec = importlib.util.spec_from_file_location("gen_examples",
                                                   ROOT / "scripts" / "gen_examples.py")
     mod = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = mod  # its dataclass looks the module up
     spec.loader.exec_module(mod)
     return mod
 

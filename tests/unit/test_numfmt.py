@@ -4,10 +4,13 @@ terminal tables that fit 80 columns without cutting a number."""
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import pytest
 
 from gigawatt.numfmt import field, label, money, number, si, unit_of, year
+
+DATA = Path(__file__).resolve().parents[1] / "data"
 
 
 @pytest.mark.parametrize("name, value, text", [
@@ -90,3 +93,27 @@ def test_catalog_list_shows_every_price_whole(cli, monkeypatch, catalog):
 def test_size_table_uses_units(cli):
     out = cli("size", "--accelerator", "h100-sxm", "--count", "100000").stdout
     assert "12,500" in out and "3,125" in out and "$5.49B" in out and " MW" in out
+
+
+def test_plan_and_risk_output_fit_80_columns(cli, monkeypatch, tmp_path):
+    """The two long-running commands' summaries: money as $B, years plain, 80 columns,
+    and the reference batch behind the MFU is said."""
+    import re
+
+    from test_risk_toy import SMALL
+
+    monkeypatch.setenv("COLUMNS", "80")
+    monkeypatch.setenv("GIGAWATT_CACHE_DIR", str(tmp_path / "cache"))
+    plan = cli("plan", "--scenario", str(DATA / "plan" / "small.yaml"), "--no-report")
+    path = tmp_path / "risk-small.yaml"
+    path.write_text(SMALL)
+    risk = cli("risk", "--scenario", str(path), "--draws", "40", "--seed", "1",
+               "--fixed-plan", "--workers", "1")
+    for r in (plan, risk):
+        assert r.code == 0, r.stderr
+        assert max(len(x.rstrip()) for x in r.stdout.splitlines()) <= 80
+        assert "…" not in r.stdout
+        assert not re.search(r"\d{1,3}(,\d{3}){3,}", r.stdout)
+        assert not re.search(r"\b2,0[2-3]\d\b", r.stdout)
+    assert re.search(r"\$\d[\d.]*[MB]\b", plan.stdout)
+    assert "global batch of" in re.sub(r"\s+", " ", plan.stdout)
