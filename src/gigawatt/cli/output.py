@@ -44,6 +44,14 @@ def err_console():
     return Console(stderr=True, highlight=False)
 
 
+def bullet(text: str) -> str:
+    """``  - text`` wrapped to the output width with a hanging indent."""
+    import textwrap
+
+    return textwrap.fill(text, width=(width() or 80) - 1, initial_indent="  - ",
+                         subsequent_indent="    ")
+
+
 def cell(v: Any, name: str = "") -> str:
     """One table cell: text as is, a number formatted by the field ``name`` it holds
     (:func:`gigawatt.numfmt.field`: units from the name's suffix)."""

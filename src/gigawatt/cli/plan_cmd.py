@@ -9,7 +9,7 @@ import typer
 
 from . import app
 from ..numfmt import field, money, number
-from .output import console, emit_json, err_console, progress_enabled, table
+from .output import bullet, console, emit_json, err_console, progress_enabled, table
 
 
 def _batch_note(sc: Any) -> str:
@@ -53,11 +53,11 @@ def _summary(r: Any, report: Path | None, batch_note: str = "") -> None:
     if r.relaxations:
         out.print("[bold]relaxed:[/bold]")
         for x in r.relaxations:
-            out.print(f"  - {x['message']}")
+            out.print(bullet(x["message"]), markup=False)
     if r.binding:
         out.print("[bold]what limits it[/bold] (LP duals):")
         for b in r.binding[:8]:
-            out.print(f"  - {b['message']}")
+            out.print(bullet(b["message"]), markup=False)
     for note in r.notes:
         out.print(f"note: {note}", markup=False)
     if batch_note:

@@ -69,8 +69,8 @@ def _print_jobs(d: dict[str, Any]) -> None:
     t = d["totals"]
     out.print(table("simulate --jobs: totals", ["figure", "value"],
                     [[k, v] for k, v in t.items()]))
-    out.print(table("jobs", ["id", "gpus", "priority", "submit_h", "start_h", "finish_h",
-                             "wait_h", "ettr", "interruptions"],
+    out.print(table("jobs", ["id", "gpus", "prio", "submit_h", "start_h", "finish_h",
+                             "wait_h", "ettr", "interrupts"],
                     [[j["id"], j["gpus"], j["priority"], j["submit_h"], j["start_h"],
                       j["finish_h"], j["wait_h"], j["ettr"], j["interruptions"]]
                      for j in d["jobs"]]))
@@ -78,8 +78,8 @@ def _print_jobs(d: dict[str, Any]) -> None:
 
 def _print_plan(d: dict[str, Any]) -> None:
     out = console()
-    out.print(table("simulate --plan: clusters", ["phase", "site", "accelerator", "count",
-                                                  "ettr", "interruptions", "energy_mwh"],
+    out.print(table("simulate --plan: clusters (stops: interruptions, unexpected + planned)",
+                    ["phase", "site", "accelerator", "count", "ettr", "stops", "energy_mwh"],
                     [[c["phase"], c["site"], c["accelerator"], c["count"], c["ettr"],
                       c["interruptions"]["total"], c["energy_mwh"]] for c in d["clusters"]]))
     out.print(table("site power", ["phase", "site", "peak_facility_power_mw", "limit_mw",
