@@ -111,7 +111,7 @@ _RULES: list[tuple[str, str, Any]] = [
     (r"_usd_per_year$", "USD/year", money),
     (r"(^|_)tokens_per_s(_per_(gpu|mw))?$", "tokens/s", number),
     # exaFLOP/s stay exaFLOP/s (the planner's unit, as in its duals), not ZFLOP/s
-    (r"(^|_)exaflops$", "EFLOP/s", lambda v: with_unit(v, "EFLOP/s")),
+    (r"(^|_)exaflops(_\d{4})?$", "EFLOP/s", lambda v: with_unit(v, "EFLOP/s")),
     (r"(^|_)exaflop_s_years$", "EFLOP/s-years", lambda v: with_unit(v, "EFLOP/s-years")),
     (r"(^|_)tflops?_per_(s|gpu)$", "TFLOP/s", lambda v: si(v * 1e12, "FLOP/s")),
     (r"(^|_)flops?_per_s$", "FLOP/s", lambda v: si(v, "FLOP/s")),
@@ -140,6 +140,7 @@ _RULES: list[tuple[str, str, Any]] = [
     (r"(^|_)years$", "years", lambda v: with_unit(v, "years")),
     (r"(^|_)year$", "year", year),
     (r"(^|_)(share|fraction|pct)$", "fraction", number),
+    (r"(^|_)probability$", "probability", percent),
 ]
 _COMPILED = [(re.compile(p), u, f) for p, u, f in _RULES]
 

@@ -105,3 +105,18 @@ def test_simulate_report_uses_the_template_and_one_bundle(tmp_path):
     before = (tmp_path / "plotly.min.js").stat().st_mtime_ns
     write_ops_report(simulate(1024, 2, seed=2), tmp_path)  # same bundle: not rewritten
     assert (tmp_path / "plotly.min.js").stat().st_mtime_ns == before
+
+
+def test_row_formatted_tables_print_years_plainly():
+    """The risk report's outcome table: each row in its own unit (years as 2029.4, never
+    2,029.43; money as $B)."""
+    import pandas as pd
+
+    from gigawatt.report.html import Table
+
+    df = pd.DataFrame({"outcome": ["full_capacity_year", "total_cost_usd",
+                                   "effective_exaflops_2028"],
+                       "p10": [2029.43, 3.72e11, 2761.0], "p50": [2030.0, 3.93e11, 3464.0]})
+    html = Table("o", "outcomes", df, row_field="outcome").render()["html"]
+    assert "2029.4<" in html and "2030<" in html and "2,029" not in html
+    assert "$372B" in html and "2,761 EFLOP/s" in html and "full capacity year" in html

@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from ..numfmt import field
 from ..risk.result import RiskResult
 from .files import write_atomic
 
@@ -73,7 +74,8 @@ def risk_figures(result: RiskResult) -> list[Any]:
 def _table(result: RiskResult) -> str:
     rows = []
     for name, s in result.outcome_summary().items():
-        cells = "".join(f"<td>{s[k]:.4g}</td>" for k in ("p10", "p50", "p90", "mean"))
+        cells = "".join(f"<td>{html.escape(field(name, s[k]))}</td>"
+                        for k in ("p10", "p50", "p90", "mean"))
         rows.append(f"<tr><td>{html.escape(name)}</td>{cells}</tr>")
     odds = result.milestone_probabilities
     ms = "".join(f"<tr><td>{html.escape(m.name)}</td><td>{odds[m.name]:.1%}"
@@ -122,7 +124,8 @@ def risk_report_section(result: RiskResult) -> Any:
     return Section(
         id="risk", title=f"Risk: {result.draws:,} draws, seed {result.seed}, {mode}",
         charts=risk_figures(result), html=bullet_list(result.notes),
-        tables=[Table("risk_outcomes", "outcomes (P10/P50/P90 over the draws)", outcomes),
+        tables=[Table("risk_outcomes", "outcomes (P10/P50/P90 over the draws)", outcomes,
+                      row_field="outcome"),
                 Table("risk_milestones", "milestones (probability over the draws)",
                       milestones),
                 Table("risk_tornado", f"tornado: {result.primary_outcome}", tornado)])
