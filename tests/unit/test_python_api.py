@@ -103,3 +103,9 @@ def test_plan_scenario_uses_the_default_cache(monkeypatch, tmp_path, catalog):
     monkeypatch.setenv("GIGAWATT_CACHE_DIR", str(tmp_path))
     plan_scenario("colossus", catalog)
     assert list(tmp_path.glob("capability-*.json"))
+
+
+def test_catalog_and_capability_frames_carry_units(catalog):
+    df = catalog.to_frame("accelerators")
+    assert df.attrs["unit"]["price_usd"] == "USD" and df.attrs["unit"]["tdp_w"] == "W"
+    assert df.attrs["unit"]["bf16_tflop_per_s"] == "TFLOP/s"

@@ -7,6 +7,8 @@ from typing import Any
 
 import pandas as pd
 
+from ..numfmt import with_units
+
 #: table name -> title in the report
 TITLES = {
     "phases": "Phases: budget, spend, fleet and compute at each phase's end",
@@ -38,6 +40,8 @@ def plan_tables(result: Any) -> dict[str, pd.DataFrame]:
         [{"constraint": r["constraint"], "where": _where(r["index"]), "amount": r["amount"],
           "unit": r["unit"]} for r in result.relaxations],
         columns=["constraint", "where", "amount", "unit"])
+    for df in out.values():
+        with_units(df)
     return out
 
 
