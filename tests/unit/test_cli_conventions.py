@@ -73,3 +73,22 @@ def test_simulate_failure_scale_multiplies_the_rate(cli):
     assert twice["interruptions"]["unexpected"] > 1.4 * base["interruptions"]["unexpected"]
     r = cli("simulate", "--gpus", "64", "--days", "1", "--failure-scale", "-1")
     assert r.code == 2 and "--failure-scale" in r.stderr
+
+
+def test_completion_completes_commands_and_choices():
+    """The shell-completion protocol through the real entry point: a command name, then
+    the choices of an option."""
+    import os
+    import subprocess
+    import sys
+
+    def complete(words: str, cword: int) -> list[str]:
+        env = dict(os.environ, _GIGAWATT_COMPLETE="complete_bash", COMP_WORDS=words,
+                   COMP_CWORD=str(cword))
+        code = "import sys; sys.argv = ['gigawatt']; from gigawatt.cli import main; main()"
+        r = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                           text=True, timeout=60)
+        return r.stdout.split()
+
+    assert complete("gigawatt sim", 1) == ["simulate"]
+    assert complete("gigawatt simulate --recovery ", 3) == ["restart", "in-memory", "elastic"]
