@@ -2,30 +2,39 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
+BASE := $(VENV)/.installed-base
+DEV := $(VENV)/.installed-dev
 
 .PHONY: demo test test-fast bench docs clean
 
-$(STAMP): pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[dev,ray]'
-	touch $(STAMP)
 
-demo: $(STAMP)
+# the package alone (what `make demo` and `make docs` need)
+$(BASE): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q -e .
+	touch $(BASE)
+
+# plus the test tools and Ray (what `make test` and `make bench` need)
+$(DEV): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q -e '.[dev,ray]'
+	touch $(BASE) $(DEV)
+
+demo: $(BASE)
 	$(BIN)/gigawatt plan --scenario stargate --out gigawatt-report
 
-test: $(STAMP)
+test: $(DEV)
 	bash scripts/ensure-chromium.sh || true
 	$(BIN)/python -m pytest
 
-test-fast: $(STAMP)
+test-fast: $(DEV)
 	$(BIN)/python -m pytest -m "not e2e"
 
-bench: $(STAMP)
+bench: $(DEV)
 	set -e; for f in benchmarks/bench_*.py; do echo "== $$f"; $(BIN)/python $$f; done
 
-docs: $(STAMP)
+docs: $(BASE)
 	$(BIN)/python scripts/gen_docs.py
 
 clean:

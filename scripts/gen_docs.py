@@ -1,5 +1,7 @@
-"""Regenerate the generated parts of docs/: docs/validation.md from the validation data
-and docs/scenarios.md from the scenario schema.
+"""Regenerate the generated parts of docs/: docs/validation.md from the validation data,
+docs/scenarios.md from the scenario schema, then every worked example in README.md and
+docs/*.md from a real run (scripts/gen_examples.py, which also writes the manifest that
+tests/unit/test_docs_current.py checks). `make docs` runs this.
 
 Each area has a script `scripts/validation_<area>.py` that prints one markdown section
 (its per-row table of predicted vs published values, produced by the same code the
@@ -36,6 +38,8 @@ def main() -> None:
     print("wrote docs/validation.md")
     subprocess.run([sys.executable, str(ROOT / "scripts" / "gen_scenario_reference.py")],
                    check=True, cwd=ROOT)
+    subprocess.run([sys.executable, str(ROOT / "scripts" / "gen_examples.py")], check=True,
+                   cwd=ROOT)
 
 
 if __name__ == "__main__":

@@ -61,7 +61,10 @@ def test_report_folder_is_complete_and_self_contained(small_run):
                  "relaxations", "sites", "fleet"):
         assert (out / "tables" / f"{name}.csv").exists(), name
     page = (out / "index.html").read_text()
-    assert "<script src=" not in page and "<link" not in page  # plotly.js inlined
+    # plotly.js once per folder, beside the page, loaded by a relative path: offline
+    assert '<script type="text/javascript" src="plotly.min.js">' in page
+    assert "<link" not in page and "http" not in page.split("<body>")[0]
+    assert (out / "plotly.min.js").stat().st_size > 1_000_000 > len(page)
     assert page.count("Plotly.newPlot") >= 6
     assert "download CSV" in page
     leftovers = [p.name for p in out.parent.iterdir() if p.name.startswith(".")]

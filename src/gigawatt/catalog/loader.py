@@ -90,11 +90,14 @@ class Catalog:
                 "estimate": prov.estimate, **({"note": prov.note} if prov.note else {})}
 
     def to_frame(self, table: str):  # -> pandas.DataFrame
-        """A table as a DataFrame, one row per entry, without provenance columns."""
+        """A table as a DataFrame, one row per entry, without provenance columns;
+        ``attrs["unit"]`` gives each column's unit (from its name)."""
         import pandas as pd
 
+        from ..numfmt import with_units
+
         rows = [r.facts() for r in self.table(table).values()]
-        return pd.DataFrame(rows).set_index("id") if rows else pd.DataFrame()
+        return with_units(pd.DataFrame(rows).set_index("id") if rows else pd.DataFrame())
 
 
 def _rows(doc: YamlDoc, table: str, cls: type[T], sources: dict[str, Source],

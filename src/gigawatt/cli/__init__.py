@@ -18,10 +18,24 @@ app = typer.Typer(
     name="gigawatt",
     help="Plan, simulate and stress-test gigawatt-scale AI supercomputers.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
+
+
+def _version(value: bool) -> None:
+    if value:
+        from .. import __version__
+
+        print(f"gigawatt {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                       help="Print the version and exit.")) -> None:
+    """Plan, simulate and stress-test gigawatt-scale AI supercomputers."""
 
 
 def _register() -> None:

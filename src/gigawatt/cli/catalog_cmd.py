@@ -7,7 +7,8 @@ from typing import Any
 import typer
 
 from . import app
-from .output import console, emit_json, fmt, table
+from ..numfmt import field, label
+from .output import console, emit_json, table
 
 catalog_app = typer.Typer(help="Browse the sourced catalog (accelerators, systems, sites, "
                           "models …).", no_args_is_help=True)
@@ -16,8 +17,7 @@ app.add_typer(catalog_app, name="catalog")
 #: columns shown by `catalog list TABLE` (all fields are in --json)
 COLUMNS: dict[str, list[str]] = {
     "accelerators": ["vendor", "year", "bf16_tflop_per_s", "fp8_tflop_per_s",
-                     "fp4_tflop_per_s", "hbm_gb", "hbm_tb_per_s", "tdp_w", "scaleup_domain",
-                     "price_usd"],
+                     "fp4_tflop_per_s", "hbm_gb", "hbm_tb_per_s", "tdp_w", "price_usd"],
     "systems": ["accelerator", "accelerators", "rack_power_kw", "price_usd", "cooling"],
     "fabrics": ["kind", "port_gbit_per_s", "latency_us", "cost_usd_per_port"],
     "coolings": ["pue"],
@@ -56,12 +56,39 @@ def list_(
         emit_json({"table": table_name, "rows": [row_json(cat, r) for r in rows.values()]})
         return
     cols = COLUMNS.get(table_name, [])
-    body = []
-    for r in rows.values():
-        vals = [r.id] + [("~" if r.source_of(c).estimate else "") + fmt(getattr(r, c))
-                         for c in cols] + [cat.sources[r.source].title[:48]]
-        body.append(vals)
-    console().print(table(f"{table_name} ({len(rows)})", ["id"] + cols + ["source"], body))
+    body = [[r.id] + [("~" if r.source_of(c).estimate else "") + _cell(c, getattr(r, c))
+                      for c in cols] for r in rows.values()]
+    out = console()
+    title = f"{table_name} ({len(rows)})" + (
+        ": dense TFLOP/s by precision" if table_name == "accelerators" else "")
+    out.print(table(title + "; ~ marks an estimate",
+                    ["id"] + [HEADERS.get(c) or label(c, unit=True) for c in cols], body))
+    out.print("sources of every value: gigawatt catalog show ID (or --json)")
+
+
+#: short headers where the generated one would not fit 80 columns
+HEADERS = {"bf16_tflop_per_s": "BF16", "fp8_tflop_per_s": "FP8",
+           "fp4_tflop_per_s": "FP4", "hbm_gb": "HBM GB", "hbm_tb_per_s": "HBM TB/s",
+           "tdp_w": "TDP W", "scaleup_domain": "scale-up", "price_usd": "price",
+           "rack_power_kw": "rack kW", "port_gbit_per_s": "port Gbit/s",
+           "cost_usd_per_port": "USD/port", "capex_usd_per_mw": "capex/MW",
+           "capex_usd_per_kw": "capex/kW", "land_m2_per_mw": "land m²/MW",
+           "usd_per_mwh": "USD/MWh", "lead_time_years": "lead years",
+           "capacity_factor": "capacity factor", "tokens_per_day": "tokens/day"}
+
+
+def _cell(name: str, v: Any) -> str:
+    """A catalog value: units in the header, so the cell holds the number alone (money
+    with its sign, years plain)."""
+    from ..numfmt import money, number, year
+
+    if isinstance(v, (list, dict)):
+        return str(v)
+    if name.endswith("year") or name == "year":
+        return year(v) if isinstance(v, (int, float)) else str(v)
+    if "usd" in name and isinstance(v, (int, float)):
+        return money(v)
+    return number(v)
 
 
 @catalog_app.command("show")
@@ -82,13 +109,23 @@ def show(
     if json:
         emit_json({"table": tname, **data})
         return
-    body = [[k, fmt(v) if not isinstance(v, (list, dict)) else str(v),
-             ("estimate: " if data["sources"][k]["estimate"] else "") +
-             data["sources"][k]["source"] + f" ({data['sources'][k]['date']})"]
-            for k, v in data.items() if k in data["sources"]]
-    console().print(table(f"{row.name} [{tname}]", ["field", "value", "source"], body))
+    refs: dict[str, int] = {}
+    body = []
+    for k, v in data.items():
+        if k not in data["sources"]:
+            continue
+        src = data["sources"][k]
+        text = src["source"] + f" ({src['date']})"
+        n = refs.setdefault(text, len(refs) + 1)
+        body.append([k, field(k, v) if not isinstance(v, (list, dict)) else str(v),
+                     f"[{n}]" + (" estimate" if src["estimate"] else "")])
+    out = console()
+    out.print(table(f"{row.name} [{tname}]", ["field", "value", "source"], body,
+                    fields=["", "", ""]))
+    for text, n in refs.items():
+        out.print(f"[{n}] {text}", markup=False)
     if row.notes:
-        console().print(row.notes)
+        out.print(row.notes, markup=False)
 
 
 @catalog_app.command("sources")

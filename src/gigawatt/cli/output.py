@@ -19,11 +19,22 @@ def emit_json(obj: Any) -> None:
     sys.stdout.flush()
 
 
+def width() -> int | None:
+    """Terminal width: the terminal's own, else $COLUMNS, else 80 (what a pipe, a file
+    and the docs get)."""
+    import os
+
+    if sys.stdout.isatty():
+        return None
+    cols = os.environ.get("COLUMNS", "")
+    return int(cols) if cols.isdigit() and int(cols) >= 40 else 80
+
+
 def console():
     """A rich console on stdout (human output)."""
     from rich.console import Console
 
-    return Console(highlight=False, width=None if sys.stdout.isatty() else 220)
+    return Console(highlight=False, width=width(), soft_wrap=False)
 
 
 def err_console():
@@ -33,32 +44,75 @@ def err_console():
     return Console(stderr=True, highlight=False)
 
 
-def table(title: str, columns: list[str], rows: list[list[Any]]):
-    """A rich table with right-aligned numeric columns."""
-    from rich.table import Table
+def bullet(text: str) -> str:
+    """``  - text`` wrapped to the output width with a hanging indent."""
+    import textwrap
 
-    t = Table(title=title, title_justify="left")
+    return textwrap.fill(text, width=(width() or 80) - 1, initial_indent="  - ",
+                         subsequent_indent="    ")
+
+
+def cell(v: Any, name: str = "") -> str:
+    """One table cell: text as is, a number formatted by the field ``name`` it holds
+    (:func:`gigawatt.numfmt.field`: units from the name's suffix)."""
+    from ..numfmt import field
+
+    if isinstance(v, str):
+        return v
+    return field(name, v) if name else fmt(v)
+
+
+def table(title: str, columns: list[str], rows: list[list[Any]],
+          fields: list[str] | None = None):
+    """A rich table: numbers formatted by the field each column holds (``fields``, by
+    default the column headers, so ``capex_usd`` prints ``$344B``), headers made human
+    (``capex_usd`` -> ``capex``), numeric columns right-aligned and never cut.
+
+    A two-column table whose first header is empty is a key/value table: each value is
+    formatted by the field named in its row (``["step_time_s", 6.09]`` -> ``6.09 s``).
+    """
+    from rich import box
+    from rich.console import Group
+    from rich.table import Table
+    from rich.text import Text
+
+    from ..numfmt import label
+
+    fields = fields or list(columns)
+    kv = len(columns) == 2 and columns[0] in ("", "figure", "quantity", "field")
+    cells = [[cell(v, str(r[0]).split(" ")[0] if kv and i == 1 else fields[i])
+              for i, v in enumerate(r)] for r in rows]
+    if kv:
+        cells = [[label(str(r[0]))] + c[1:] for r, c in zip(rows, cells)]
+    t = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False, padding=(0, 1, 0, 0),
+              show_header=not kv)
     for i, c in enumerate(columns):
-        t.add_column(c, justify="left" if i == 0 else "right")
-    for r in rows:
-        t.add_row(*[fmt(v) for v in r])
-    return t
+        numeric = i > 0 and all(_looks_numeric(c_[i]) for c_ in cells if i < len(c_))
+        widest = max((len(c_[i]) for c_ in cells if i < len(c_)), default=0)
+        head = label(c)
+        word = max((len(w) for w in head.split()), default=0)
+        fixed = numeric or i == 0
+        fit = max(min(widest, 24), word)
+        t.add_column(head, justify="right" if numeric else "left", overflow="fold",
+                     min_width=fit if fixed else min(widest, 16),
+                     max_width=fit if numeric else None)
+    for r in cells:
+        t.add_row(*r)
+    return Group(Text(title, style="bold"), t) if title else t
+
+
+def _looks_numeric(text: str) -> bool:
+    """A formatted number (``12,500``, ``$344B``, ``~36,000``, ``8.91 GW``, ``–``)."""
+    import re
+
+    return bool(re.fullmatch(r"[~<>]?-?\$?[0-9][0-9,.]*[A-Za-z%µ²/ -]{0,12}|–", text))
 
 
 def fmt(v: Any) -> str:
-    """Human formatting of a number with thousands separators and 3 significant digits."""
-    if v is None:
-        return "–"
-    if isinstance(v, bool) or not isinstance(v, (int, float)):
-        return str(v)
-    if isinstance(v, int) or float(v).is_integer() and abs(v) >= 1000:
-        return f"{int(v):,}" if abs(v) >= 10_000 else str(int(v))
-    a = abs(v)
-    if a >= 100:
-        return f"{v:,.0f}"
-    if a >= 1:
-        return f"{v:,.2f}".rstrip("0").rstrip(".")
-    return f"{v:.3g}"
+    """A plain number, formatted by the one formatting layer (:mod:`gigawatt.numfmt`)."""
+    from ..numfmt import number
+
+    return number(v)
 
 
 def progress_enabled() -> bool:

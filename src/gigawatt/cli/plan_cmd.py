@@ -8,56 +8,70 @@ from typing import Any, Optional
 import typer
 
 from . import app
-from .output import console, emit_json, err_console, progress_enabled, table
+from ..numfmt import field, money, number
+from .output import bullet, console, emit_json, err_console, progress_enabled, table
 
 
-def _summary(r: Any, report: Path | None) -> None:
+def _batch_note(sc: Any) -> str:
+    """The reference global batch behind every MFU of the plan: it moves the answer a lot,
+    so say it, and say when it is the default."""
+    tokens = sc.reference_global_batch_tokens
+    default = "reference_global_batch_tokens" not in sc.model_fields_set
+    return (f"MFU and effective compute assume a global batch of {number(tokens)} tokens "
+            f"per step" + (" (the default, Llama 3 405B's; set reference_global_batch_tokens "
+                           "in the scenario)" if default else " (from the scenario)"))
+
+
+def _summary(r: Any, report: Path | None, batch_note: str = "") -> None:
     out = console()
     t = r.totals
     out.print(f"[bold]{r.scenario}[/bold]: {r.status} ({r.objective}), solved in "
               f"{r.solve_time_s:.2f} s")
     out.print(table("totals", ["", "value"], [
-        ["capex_usd", t["capex_usd"]], ["budget_usd", t["budget_usd"]],
+        ["capex_usd", f"{money(t['capex_usd'])} of {money(t['budget_usd'])} budget"],
         ["opex_usd (programme)", t["opex_usd"]], ["accelerators installed", t["accelerators"]],
-        ["it_power_mw (peak year)", t["it_power_mw"]],
-        ["facility_power_mw (peak year)", t["facility_power_mw"]],
-        ["effective_exaflops (peak year)", t["effective_exaflops"]],
-        ["peak_exaflops (peak year)", t["peak_exaflops"]],
+        ["it_power_mw (peak year)", field("it_power_mw", t["it_power_mw"])],
+        ["facility_power_mw (peak year)", field("facility_power_mw", t["facility_power_mw"])],
+        ["effective_exaflops (peak year)", field("effective_exaflops",
+                                                  t["effective_exaflops"])],
+        ["peak_exaflops (peak year)", field("peak_exaflops", t["peak_exaflops"])],
         ["cost_per_gpu_hour_usd", t["cost_per_gpu_hour_usd"]],
         ["cost_per_effective_exaflop_day_usd", t["cost_per_effective_exaflop_day_usd"]]]))
-    out.print(table("phases", ["phase", "years", "budget_usd", "capex_usd", "new accelerators",
-                               "accelerators at end", "facility MW", "effective EF/s"],
+    out.print(table("phases (fleet, facility power and compute at each phase's end)",
+                    ["phase", "years", "budget_usd", "capex_usd", "fleet",
+                     "facility_power_mw", "effective EFLOP/s"],
                     [[pid, f"{int(p.start_year)}-{int(p.end_year)}", p.budget_usd, p.capex_usd,
-                      p.new_accelerators, p.accelerators, p.facility_power_mw,
-                      p.effective_exaflops] for pid, p in r.phases.iterrows()]))
+                      p.accelerators, p.facility_power_mw, p.effective_exaflops]
+                     for pid, p in r.phases.iterrows()],
+                    fields=["", "", "budget_usd", "capex_usd", "accelerators",
+                            "facility_power_mw", ""]))
     by = r.builds[r.builds.new_accelerators > 0].groupby(
         ["year", "site", "accelerator"]).new_accelerators.sum()
     out.print(table("what to build, where, when", ["year", "site", "accelerator", "installed"],
-                    [[y, s, a, n] for (y, s, a), n in by.items()]))
+                    [[y, s, a, n] for (y, s, a), n in by.items()],
+                    fields=["year", "", "", "accelerators"]))
     if r.relaxations:
         out.print("[bold]relaxed:[/bold]")
         for x in r.relaxations:
-            out.print(f"  - {x['message']}")
+            out.print(bullet(x["message"]), markup=False)
     if r.binding:
         out.print("[bold]what limits it[/bold] (LP duals):")
         for b in r.binding[:8]:
-            out.print(f"  - {b['message']}")
+            out.print(bullet(b["message"]), markup=False)
     for note in r.notes:
-        out.print(f"note: {note}")
+        out.print(f"note: {note}", markup=False)
+    if batch_note:
+        out.print(f"note: {batch_note}", markup=False)
     if report is not None:
         out.print(f"report: {report}")
 
 
 def cache_dir() -> Path:
-    """Where capability tables are cached between runs ($GIGAWATT_CACHE_DIR, else the
-    user's cache folder)."""
-    import os
+    """Where capability tables are cached between runs (the same folder as the Python
+    API's, :func:`gigawatt.cache.default_cache_dir`)."""
+    from ..cache import default_cache_dir
 
-    env = os.environ.get("GIGAWATT_CACHE_DIR")
-    if env:
-        return Path(env)
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "gigawatt"
+    return default_cache_dir()
 
 
 def plan_placed(sc: Any, cat: Any, *, frontier: bool = True, **kwargs: Any) -> Any:
@@ -127,7 +141,9 @@ def plan(
     if json:
         emit_json(doc)
         return
-    for r in results:
-        _summary(r, None)
+    from ..scenario import load_scenario
+
+    for ref, r in zip(refs, results):
+        _summary(r, None, _batch_note(load_scenario(ref, cat)))
     if report is not None:
         console().print(f"report: {report}  (tables: {out / 'tables'}, {out / 'plan.json'})")

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import time
-from typing import Any, Optional
+from typing import Any, Literal, Optional
 
 import typer
 
 from . import app
+from ..numfmt import field
 from .output import console, emit_json, err_console, fmt, progress_enabled, table
 
 
@@ -29,8 +30,8 @@ def _print(result: Any, wall_s: float, executor: str) -> None:
     mode = "fixed plan" if result.fixed_plan else "plan re-solved per draw"
     out.print(f"[bold]{result.scenario}[/bold]: {result.draws:,} draws, seed {result.seed}, "
               f"{mode}, executor {executor}, {wall_s:.1f} s")
-    summary = result.summary()
-    out.print(table("outcomes", ["outcome", "P10", "P50", "P90", "mean", "inputs at median",
+    summary = result.outcome_summary()
+    out.print(table("outcomes", ["outcome", "P10", "P50", "P90", "mean", "at median",
                                  "planned"],
                     [[n] + [_value(n, v) for v in (s["p10"], s["p50"], s["p90"], s["mean"],
                                                    result.base[n], result.planned.get(n))]
@@ -41,15 +42,17 @@ def _print(result: Any, wall_s: float, executor: str) -> None:
     bars = result.tornado.get(result.primary_outcome, [])
     out.print(table(f"tornado: {result.primary_outcome}", ["input", "swing", "at P10",
                                                           "at P90", "Spearman"],
-                    [[b.input, b.swing, b.outcome_at_p10, b.outcome_at_p90,
-                      fmt(round(b.spearman, 3))] for b in bars]))
+                    [[b.input] + [_value(result.primary_outcome, v) for v in
+                                  (b.swing, b.outcome_at_p10, b.outcome_at_p90)]
+                     + [fmt(round(b.spearman, 3))] for b in bars]))
     for n in result.notes:
         out.print(f"[yellow]note:[/yellow] {n}")
 
 
-def _value(name: str, v: Any) -> Any:
-    """Decimal years as 2029.42 (the shared formatter would print 2,029)."""
-    return f"{v:.2f}" if name.endswith("_year") and v is not None else v
+def _value(name: str, v: Any) -> str:
+    """An outcome's value in its own unit (``total_cost_usd`` -> ``$372B``, a year ->
+    ``2029.4``)."""
+    return field(name, v)
 
 
 @app.command("risk")
@@ -58,7 +61,8 @@ def risk(
     draws: int = typer.Option(1000, "--draws", help="Monte Carlo draws (>= 1)."),
     seed: int = typer.Option(0, "--seed", help="Seed (>= 0); same seed, same result on "
                              "any executor and worker count."),
-    executor: str = typer.Option("local", "--executor", help="local (process pool) or ray."),
+    executor: Literal["local", "ray"] = typer.Option("local", "--executor",
+                                                     help="local (process pool) or ray."),
     address: Optional[str] = typer.Option(None, "--address", help="Ray head HOST:PORT "
                                           "(default: start a local Ray)."),
     workers: Optional[int] = typer.Option(None, "--workers", help="Processes / Ray tasks in "

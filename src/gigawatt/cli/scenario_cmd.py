@@ -5,7 +5,8 @@ from __future__ import annotations
 import typer
 
 from . import app
-from .output import console, emit_json, fmt, table, to_json
+from ..numfmt import field, money, number
+from .output import console, emit_json, table
 
 scenario_app = typer.Typer(help="Built-in and user scenarios: show, validate, schema.",
                            no_args_is_help=True)
@@ -27,6 +28,7 @@ def list_(json: bool = typer.Option(False, "--json", help="Print one JSON docume
         return
     console().print(table("built-in scenarios", ["id", "name", "years", "phases", "budget_usd"],
                           [list(r.values()) for r in rows]))
+    console().print("details: gigawatt scenario show ID")
 
 
 def scenario_copy_text(ref: str, scenario_id: str) -> str:
@@ -66,27 +68,33 @@ def show(
         return
     out = console()
     out.print(f"[bold]{sc.name}[/bold] ({sc.id}), {sc.start_year}-{sc.end_year}, objective "
-              f"{sc.objective}, budget {fmt(sc.budget_usd)} USD")
+              f"{sc.objective}, budget {money(sc.budget_usd)}")
     if sc.description:
         out.print(sc.description.strip())
     out.print(table("phases", ["id", "years", "budget_usd"],
                     [[p.id, f"{p.start_year}-{p.end_year}", p.budget_usd] for p in sc.phases]))
-    out.print(table("sites", ["site", "power_mw_by_year (override)", "pue"],
-                    [[s.site, str(s.power_mw_by_year or "catalog"), s.pue or "catalog"]
-                     for s in sc.sites]))
-    out.print(table("accelerators", ["accelerator", "from", "to", "supply caps"],
+    out.print(table("sites", ["site", "site power by year (override)", "PUE"],
+                    [[s.site, _by_year(s.power_mw_by_year, "power_mw") or "catalog",
+                      s.pue or "catalog"] for s in sc.sites]))
+    out.print(table("accelerators", ["accelerator", "from", "to", "supply caps by year"],
                     [[a.accelerator, a.available_from, a.available_to or "open",
-                      str(a.supply_cap_by_year or "none")] for a in sc.accelerators]))
+                      _by_year(a.supply_cap_by_year, "accelerators") or "none"]
+                     for a in sc.accelerators], fields=["", "year", "year", ""]))
     wl = sc.workloads
     if wl.training or wl.inference:
         out.print(table("workloads", ["id", "kind", "what", "when"],
-                        [[w.id, "training", f"{w.model}, {fmt(w.tokens)} tokens",
+                        [[w.id, "training", f"{w.model}, {number(w.tokens)} tokens",
                           f"by {w.deadline_year}"] for w in wl.training] +
                         [[w.id, "inference", f"{w.demand} x{w.scale}", f"from {w.from_year}"]
                          for w in wl.inference]))
     if sc.uncertainties:
         out.print(table("uncertainties", ["id", "kind", "of", "distribution"],
                         [[u.id, u.kind, u.of or "", u.distribution] for u in sc.uncertainties]))
+
+
+def _by_year(values: dict | None, name: str) -> str:
+    """``{2025: 200.0, 2026: 1200.0}`` as ``2025: 200 MW, 2026: 1.2 GW``."""
+    return ", ".join(f"{y}: {field(name, v)}" for y, v in (values or {}).items())
 
 
 @scenario_app.command("validate")
@@ -109,8 +117,9 @@ def validate(
 
 
 @scenario_app.command("schema")
-def schema() -> None:
+def schema(json: bool = typer.Option(False, "--json", help="Print one JSON document (the "
+                                     "schema is JSON either way).")) -> None:
     """Print the scenario JSON Schema (for editor completion)."""
     from ..scenario import scenario_schema
 
-    print(to_json(scenario_schema()))
+    emit_json(scenario_schema())

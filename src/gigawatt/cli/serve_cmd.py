@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Literal, Optional
 
 import typer
 
 from . import app
 from ..perf.calibration import describe
+from ..numfmt import number
 from .output import console, emit_json, table
 
 
@@ -54,21 +55,21 @@ def _operating_point(cat, model, accelerator, a: dict[str, Any]):
 
 def _print(est, sized) -> None:
     rows = [["plan", ", ".join(f"{k}={v}" for k, v in est.plan.items())],
-            ["output tokens/s (group)", est.output_tokens_per_s],
-            ["output tokens/s per GPU", est.output_tokens_per_s_per_gpu],
-            ["output tokens/s per MW", est.output_tokens_per_s_per_mw],
-            ["TTFT, s", est.ttft_s], ["TPOT, s", est.tpot_s],
-            ["batch / max batch", f"{est.batch} / {est.max_batch}"],
-            ["weights per GPU, GB", est.weights_gb_per_gpu],
-            ["KV cache per GPU, GB", est.kv_cache_gb]]
+            ["output_tokens_per_s (group)", est.output_tokens_per_s],
+            ["output_tokens_per_s_per_gpu", est.output_tokens_per_s_per_gpu],
+            ["output_tokens_per_s_per_mw", est.output_tokens_per_s_per_mw],
+            ["ttft_s", est.ttft_s], ["tpot_s", est.tpot_s],
+            ["batch / max batch", f"{est.batch:,} / {est.max_batch:,}"],
+            ["weights_gb_per_gpu", est.weights_gb_per_gpu],
+            ["kv_cache_gb_per_gpu", est.kv_cache_gb]]
     if sized is not None:
         rows += [["accelerators", sized.accelerators], ["racks", sized.racks],
-                 ["IT power, MW", sized.it_power_mw],
-                 ["facility power, MW", sized.facility_power_mw],
-                 ["capex, USD", sized.capex_usd],
-                 ["USD per million output tokens", sized.usd_per_million_output_tokens]]
-    console().print(table(f"{est.model} on {est.accelerator}, {est.prompt_tokens}+"
-                          f"{est.output_tokens} tokens", ["quantity", "value"], rows))
+                 ["it_power_mw", sized.it_power_mw],
+                 ["facility_power_mw", sized.facility_power_mw],
+                 ["capex_usd", sized.capex_usd],
+                 ["usd_per_million_output_tokens", sized.usd_per_million_output_tokens]]
+    console().print(table(f"{est.model} on {est.accelerator}, {est.prompt_tokens:,}+"
+                          f"{est.output_tokens:,} tokens", ["quantity", "value"], rows))
 
 
 @app.command("serve")
@@ -85,7 +86,8 @@ def serve(
                                      "(default: searched)."),
     ep: Optional[int] = typer.Option(None, "--ep", min=1, help="Expert-parallel degree "
                                      "(default: 1 for dense, searched for MoE)."),
-    precision: str = typer.Option("fp8", "--precision", help="bf16 | fp8 | fp4."),
+    precision: Literal["bf16", "fp8", "fp4"] = typer.Option("fp8", "--precision",
+                                                            help="Weight/compute precision."),
     kv_dtype: Optional[str] = typer.Option(None, "--kv-dtype", help="KV-cache dtype, bf16 "
                                            "| fp8 (attention runs at it; default: fp8 for "
                                            "fp8/fp4 weights, bf16 for bf16)."),
@@ -179,13 +181,18 @@ def _ranked(cat, dem, site, life_years: float, precision: str, as_json: bool) ->
         return
     rows = [[o.accelerator, o.accelerators, o.racks, o.it_power_mw, o.facility_power_mw,
              o.output_tokens_per_s_per_gpu, o.tpot_s, o.usd_per_million_output_tokens,
-             _band(cat, o.accelerator, precision, dem.model),
-             "" if o.feasible else (o.reason or "").split(":")[0]] for o in sz.options]
+             _band(cat, o.accelerator, precision, dem.model)]
+            for o in sz.options]
     console().print(table(
-        f"{dem.id}: {dem.model}, {dem.prompt_tokens}+{dem.output_tokens} tokens, peak "
-        f"{sz.peak_output_tokens_per_s:,.0f} output tokens/s",
-        ["accelerator", "accelerators", "racks", "IT MW", "facility MW", "tok/s per GPU",
-         "TPOT s", "USD per M tokens", "tok/s error band", "why not"], rows))
+        f"{dem.id}: {dem.model}, {dem.prompt_tokens:,}+{dem.output_tokens:,} tokens, peak "
+        f"{number(sz.peak_output_tokens_per_s)} output tokens/s",
+        ["accelerator", "count", "racks", "IT", "facility", "tok/s/GPU", "TPOT",
+         "USD per M tokens", "tok/s band"], rows,
+        fields=["", "accelerators", "racks", "it_power_mw", "facility_power_mw",
+                "tokens_per_s", "tpot_s", "usd_per_million_tokens", ""]))
+    for o in sz.options:
+        if not o.feasible:
+            console().print(f"{o.accelerator}: not feasible: {o.reason}", markup=False)
 
 
 def _band(cat, accelerator: str, precision: str, model: str) -> str:

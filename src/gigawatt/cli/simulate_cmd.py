@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import typer
 
 from ..errors import InputFileError, ValidationError
 from . import app
+from ..numfmt import number
 from .output import console, emit_json, fmt, table
 
 _RECOVERY = ("restart", "in-memory", "elastic")
@@ -55,14 +56,15 @@ def _print(d: dict[str, Any]) -> None:
               f"training job), {fmt(d['days'])} days, recovery {d['recovery']}, seed {d['seed']}")
     out.print(table("result", ["figure", "value"], [
         ["ettr", d["ettr"]],
+        ["failure rate (per 1000 node-days)", number(d["failure_rate_per_1000_node_days"])],
         ["interruptions (unexpected / planned)",
          f"{d['interruptions']['unexpected']} / {d['interruptions']['planned']}"],
-        ["mtbf_h", d["mtbf_h"]], ["checkpoint interval_min", d["checkpoint"]["interval_min"]],
+        ["mtbf_h", d["mtbf_h"]], ["checkpoint_interval_min", d["checkpoint"]["interval_min"]],
         ["spare_nodes", d["spare_nodes"]], ["utilisation", d["utilisation"]],
         ["energy_mwh", d["energy_mwh"]], ["peak_facility_power_mw", d["peak_facility_power_mw"]],
         ["max_power_swing_mw", d["max_power_swing_mw"]]]
         + ([["sim_wall_s", d["sim_wall_s"]]] if "sim_wall_s" in d else [])))
-    out.print(table("lost GPU-hours by reason", ["reason", "gpu_hours"],
+    out.print(table("lost GPU-hours by reason", ["reason", "lost_gpu_hours"],
                     [[k, v] for k, v in lost.items()] + [["total", d["lost_gpu_hours"]]]))
     out.print(table("unexpected interruptions by cause", ["cause", "count"],
                     sorted(d["interruptions"]["by_cause"].items(), key=lambda kv: -kv[1])))
@@ -80,8 +82,8 @@ def _print_jobs(d: dict[str, Any]) -> None:
     t = d["totals"]
     out.print(table("simulate --jobs: totals", ["figure", "value"],
                     [[k, v] for k, v in t.items()]))
-    out.print(table("jobs", ["id", "gpus", "priority", "submit_h", "start_h", "finish_h",
-                             "wait_h", "ettr", "interruptions"],
+    out.print(table("jobs", ["id", "gpus", "prio", "submit_h", "start_h", "finish_h",
+                             "wait_h", "ettr", "interrupts"],
                     [[j["id"], j["gpus"], j["priority"], j["submit_h"], j["start_h"],
                       j["finish_h"], j["wait_h"], j["ettr"], j["interruptions"]]
                      for j in d["jobs"]]))
@@ -89,8 +91,8 @@ def _print_jobs(d: dict[str, Any]) -> None:
 
 def _print_plan(d: dict[str, Any]) -> None:
     out = console()
-    out.print(table("simulate --plan: clusters", ["phase", "site", "accelerator", "count",
-                                                  "ettr", "interruptions", "energy_mwh"],
+    out.print(table("simulate --plan: clusters (stops: interruptions, unexpected + planned)",
+                    ["phase", "site", "accelerator", "count", "ettr", "stops", "energy_mwh"],
                     [[c["phase"], c["site"], c["accelerator"], c["count"], c["ettr"],
                       c["interruptions"]["total"], c["energy_mwh"]] for c in d["clusters"]]))
     out.print(table("site power", ["phase", "site", "peak_facility_power_mw", "limit_mw",
@@ -110,10 +112,14 @@ def simulate(
                                                 "or auto (Daly's optimum) | young."),
     restart_min: float = typer.Option(None, "--restart-min", help="Restart time after a "
                                       "failure, minutes (default 8; in-memory 2)."),
-    recovery: str = typer.Option("restart", "--recovery", help="restart | in-memory | elastic."),
+    recovery: Literal["restart", "in-memory", "elastic"] = typer.Option(
+        "restart", "--recovery", help="How the job recovers from a failure."),
     failure_rate: float = typer.Option(None, "--failure-rate", help="Unexpected failures per "
                                        "1000 node-days, scaling the default mix (default 3.79, "
                                        "Llama 3)."),
+    failure_scale: float = typer.Option(1.0, "--failure-scale", help="Multiplier on the "
+                                        "failure rate (default or --failure-rate): 2 = twice "
+                                        "as many failures of every cause."),
     seed: int = typer.Option(0, "--seed", help="Seed; same seed, same result."),
     accelerator: str = typer.Option("h100-sxm", "--accelerator", help="Catalog accelerator id."),
     spare_nodes: str = typer.Option("auto", "--spare-nodes", help="Hot spare nodes, or auto."),
@@ -125,8 +131,8 @@ def simulate(
     jobs: str = typer.Option(None, "--jobs", help="YAML list of training jobs {id, gpus, "
                              "work_h|work_days, submit_h, priority} sharing the cluster; idle "
                              "accelerators serve inference."),
-    scheduler: str = typer.Option("backfill", "--scheduler", help="With --jobs: fifo | "
-                                  "priority | backfill (EASY)."),
+    scheduler: Literal["fifo", "priority", "backfill"] = typer.Option(
+        "backfill", "--scheduler", help="With --jobs: the queue policy (backfill: EASY)."),
     report: str = typer.Option(None, "--report", help="Write an HTML report with the time "
                                "series to this folder."),
     timings: bool = typer.Option(False, "--timings", help="Add sim_wall_s (wall time "
@@ -147,6 +153,11 @@ def simulate(
     kw = dict(checkpoint_interval_min=_interval(checkpoint_interval_min),
               restart_min=restart_min, recovery=recovery, failure_rate=failure_rate,
               spare_nodes=spares)
+    if failure_scale != 1.0:
+        if not 0 <= failure_scale < 1e6:  # NaN fails too
+            raise ValidationError(f"{failure_scale} is out of range; allowed: 0 to 1e6 "
+                                  "(a multiplier on the failure rate)", field="--failure-scale")
+        kw["failure_multiplier"] = failure_scale
     if failure_model is not None:
         from ..ops import load_failure_model
 

@@ -7,6 +7,7 @@ from typing import Optional
 import typer
 
 from . import app
+from ..numfmt import label
 from .output import console, emit_json, table
 
 
@@ -43,7 +44,8 @@ def size(
         ["it_power_mw", doc["it_power_mw"]], ["facility_power_mw", doc["facility_power_mw"]],
         ["floor_m2", doc["floor_m2"]], ["land_m2", doc["land_m2"]],
         ["energy_mwh_per_year", doc["energy_mwh_per_year"]]]))
-    out.print(table("capex_usd", ["part", "USD"], [[k, v] for k, v in doc["capex_usd"].items()]))
+    out.print(table("capex", ["part", "capex_usd"],
+                    [[label(k), v] for k, v in doc["capex_usd"].items()]))
     net = doc["network"]
     if net.get("tiers"):
         out.print(table(f"network: {net['basis']['topology']} of {net['switch']}",
@@ -60,5 +62,5 @@ def size(
                             ["power_mw (in the IT power)", net["power_mw"]],
                             ["max_hops / latency_us", f"{net['max_hops']} / "
                              f"{net['max_latency_us']:.2f}"]]))
-    out.print(table("opex_usd_per_year", ["part", "USD"],
-                    [[k, v] for k, v in doc["opex_usd_per_year"].items()]))
+    out.print(table("opex per year", ["part", "opex_usd_per_year"],
+                    [[label(k), v] for k, v in doc["opex_usd_per_year"].items()]))

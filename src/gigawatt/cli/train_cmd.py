@@ -3,12 +3,14 @@ the parallel plan searched over every field not given."""
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any, Literal, Optional
 
 import typer
 
 from . import app
 from ..perf.calibration import describe
+from ..numfmt import field, number
+from ..perf.plans import DEFAULT_BATCH_TOKENS_PER_GPU
 from .output import console, emit_json, fmt, table
 
 
@@ -35,7 +37,22 @@ def load_model_file(path: str) -> Any:
         raise validation_error(exc, doc) from None
 
 
-def _print(search: Any, composed: dict[str, Any] | None) -> None:
+def gpu_hours(gpus: int, days: float) -> float:
+    """Accelerator-hours of a run: accelerators x wall-clock hours."""
+    return gpus * days * 24.0
+
+
+def _batch_note(search: Any, given: int | None) -> str:
+    """Say the global batch when the search chose it: it moves step time and MFU a lot."""
+    if given is not None:
+        return ""
+    gb, seq = search.best.plan["global_batch"], search.best.seq_len
+    return (f"global batch {gb:,} sequences ({number(gb * seq)} tokens) is the default "
+            f"(~{DEFAULT_BATCH_TOKENS_PER_GPU:,} tokens per accelerator, rounded to the "
+            "plan); set it with --global-batch")
+
+
+def _print(search: Any, composed: dict[str, Any] | None, batch_note: str = "") -> None:
     best = search.best
     out = console()
     cal = best.calibration
@@ -44,15 +61,16 @@ def _print(search: Any, composed: dict[str, Any] | None) -> None:
               f"({search.evaluated:,} evaluated)")
     p = best.plan
     rows = [["plan", f"tp {p['tp']} pp {p['pp']} dp {p['dp']} vp {p['vp']} cp {p['cp']} "
-             f"ep {p['ep']}, micro-batch {p['microbatch']}, global batch {p['global_batch']}, "
+             f"ep {p['ep']}, micro-batch {p['microbatch']}, global batch {p['global_batch']:,}, "
              f"recompute {_recompute(p)}, zero {p['zero']} (shard group {p['zero_group']})"],
             ["step_time_s", best.step_time_s], ["tokens_per_s", best.tokens_per_s],
             ["tokens_per_s_per_gpu", best.tokens_per_s / best.gpus],
             ["global batch tokens (ceiling)", f"{p['global_batch'] * p['seq_len']:,} "
              f"({best.batch_ceiling['max_batch_tokens']:,.0f})"],
-            ["tflops_per_gpu (model)", best.tflops_per_gpu],
-            ["hw_tflops_per_gpu (with recompute)", best.hw_tflops_per_gpu], ["mfu", best.mfu],
-            ["memory_gb_per_gpu", f"{best.memory_gb_per_gpu:.1f} of {best.memory_limit_gb:g}"]]
+            ["tflops_per_gpu (model)", field("tflops_per_gpu", best.tflops_per_gpu)],
+            ["hw_tflops_per_gpu (with recompute)",
+             field("tflops_per_gpu", best.hw_tflops_per_gpu)], ["mfu", best.mfu],
+            ["memory_gb_per_gpu", f"{best.memory_gb_per_gpu:.1f} of {best.memory_limit_gb:g} GB"]]
     if "sites" in p:
         st = p["sites"]
         rows.append(["sites", f"{st['sites']} over {st['wan_tbps']:g} Tbit/s, "
@@ -65,27 +83,33 @@ def _print(search: Any, composed: dict[str, Any] | None) -> None:
                  [f"ettr ({ct['recovery']}, simulated for {best.gpus:,} accelerators)",
                   composed["ettr"]],
                  ["time_to_train_days (wall clock)", composed["time_to_train_days"]],
+                 ["GPU-hours (wall clock)", number(composed["gpu_hours"])],
+                 ["GPU-days (wall clock)", number(composed["gpu_days"])],
                  ["energy_mwh (compute time)", best.energy_mwh],
                  ["cost_usd (wall-clock GPU-hours)", composed.get("cost_usd", best.cost_usd)]]
     out.print(table("best plan", ["", "value"], rows))
     total = best.step_time_s
     out.print(table("where the step time goes", ["component", "time_s", "share"],
-                    [[k, v, f"{v / total:.1%}"] for k, v in best.breakdown_s.items() if v > 0]))
+                    [[k, v, f"{v / total:.1%}"] for k, v in best.breakdown_s.items() if v > 0],
+                    fields=["", "time_s", ""]))
     net = best.network
     if net.get("tiers"):
         out.print(f"network: {net['basis']['topology']} of {net['switch']}: "
                   f"{net['switches']:,} switches, {net['transceivers']:,} transceivers, "
                   f"{fmt(net['capex_usd']['total'])} USD, {net['power_mw']:.3g} MW, up to "
                   f"{net['max_hops']} switch hops")
-    out.print(table("memory per accelerator", ["part", "GB"],
+    out.print(table("memory per accelerator", ["part", "memory_gb"],
                     [[k, v] for k, v in best.memory_breakdown_gb.items() if v > 0]))
-    out.print(table(f"top {len(search.top)} plans", ["tp", "pp", "dp", "vp", "cp", "ep", "mb",
-                                                     "recompute", "zero", "step_s", "mfu",
-                                                     "mem_gb", "vs best"],
-                    [[t.plan[k] for k in ("tp", "pp", "dp", "vp", "cp", "ep", "microbatch")]
-                     + [_recompute(t.plan), t.plan["zero"]]
-                     + [t.step_time_s, t.mfu, t.memory_gb_per_gpu, t.vs_best]
-                     for t in search.top]))
+    out.print(table(f"top {len(search.top)} plans", ["#", "tp", "pp", "dp", "vp", "cp", "ep",
+                                                     "mb", "recompute", "zero", "step_s",
+                                                     "mfu", "memory_gb"],
+                    [[str(i)] + [t.plan[k] for k in ("tp", "pp", "dp", "vp", "cp", "ep",
+                                                     "microbatch")]
+                     + [_recompute(t.plan).replace(" of layers", ""), t.plan["zero"]]
+                     + [t.step_time_s, t.mfu, t.memory_gb_per_gpu]
+                     for i, t in enumerate(search.top, 1)]))
+    out.print("vs best: " + "; ".join(f"#{i} {t.vs_best}" for i, t in
+                                      enumerate(search.top, 1) if i > 1 and t.vs_best))
     rej = ", ".join(f"{k} {fmt(v)}" for k, v in search.rejected.items() if v)
     out.print(f"rejected: {rej or 'none'}")
     if search.fastest_rejected:
@@ -94,6 +118,8 @@ def _print(search: Any, composed: dict[str, Any] | None) -> None:
                   f"({f['step_time_s']:.3g} s/step): {f['reason']}")
     if p.get("sites", {}).get("convergence_assumption"):
         out.print(f"[yellow]assumption:[/yellow] {p['sites']['convergence_assumption']}")
+    if batch_note:
+        out.print(f"note: {batch_note}")
     if not cal["calibrated"]:
         out.print(f"[yellow]note:[/yellow] {cal['basis']}")
 
@@ -115,9 +141,11 @@ def train(
     global_batch: Optional[int] = typer.Option(None, "--global-batch", help="Sequences per "
                                                "step (default ~2,048 tokens per GPU)."),
     seq_len: Optional[int] = typer.Option(None, "--seq-len", help="Tokens per sequence."),
-    recompute: Optional[str] = typer.Option(None, "--recompute", help="none|selective|full"),
-    zero: Optional[int] = typer.Option(None, "--zero", help="0|1|2|3 (1: distributed "
-                                       "optimizer, 3: FSDP)."),
+    recompute: Optional[Literal["none", "selective", "full"]] = typer.Option(
+        None, "--recompute", help="Activation recomputation (default: searched)."),
+    zero: Optional[Literal[0, 1, 2, 3]] = typer.Option(None, "--zero", help="ZeRO stage "
+                                                       "(1: distributed optimizer, 3: FSDP; "
+                                                       "default: searched)."),
     zero_group: Optional[int] = typer.Option(None, "--zero-group", help="ZeRO shard-group "
                                              "size (HSDP: shard within, replicate across)."),
     bucket_mb: Optional[float] = typer.Option(None, "--bucket-mb", help="DP bucket / FSDP "
@@ -130,19 +158,22 @@ def train(
                                       "each rank's own NIC only (2021 DeepSpeed ZeRO-3)."),
     sp: Optional[bool] = typer.Option(None, "--sp/--no-sp", help="Sequence parallelism "
                                       "(default: with tp > 1)."),
-    attention: str = typer.Option("flash", "--attention", help="flash|unfused"),
+    attention: Literal["flash", "unfused"] = typer.Option("flash", "--attention",
+                                                          help="Attention implementation."),
     sites: Optional[int] = typer.Option(None, "--sites", help="Sites (or halls) the job "
                                         "spans, joined by a WAN."),
     wan_tbps: Optional[float] = typer.Option(None, "--wan-tbps", help="WAN bandwidth per "
                                              "site, Tbit/s, one direction."),
     wan_latency_ms: Optional[float] = typer.Option(None, "--wan-latency-ms", help="WAN "
                                                    "one-way latency, ms."),
-    wan_mode: str = typer.Option("auto", "--wan-mode", help="auto|dp|pp|diloco (diloco: "
+    wan_mode: Literal["auto", "dp", "pp", "diloco"] = typer.Option(
+        "auto", "--wan-mode", help="Layout across the WAN (diloco: "
                                  "outer sync every --outer-steps; assumes DiLoCo's "
                                  "convergence)."),
     outer_steps: int = typer.Option(500, "--outer-steps", help="DiLoCo inner steps per "
                                     "outer synchronisation."),
-    precision: str = typer.Option("bf16", "--precision", help="bf16|fp8"),
+    precision: Literal["bf16", "fp8"] = typer.Option("bf16", "--precision",
+                                                     help="Training precision."),
     tokens: Optional[float] = typer.Option(None, "--tokens", help="Training tokens (adds "
                                            "days, energy, cost)."),
     max_batch_tokens: Optional[float] = typer.Option(
@@ -150,8 +181,8 @@ def train(
         "DeepSeek LLM critical-batch law from the training compute)."),
     tp_cross_domain: bool = typer.Option(False, "--tp-cross-domain", help="Allow --tp "
                                          "beyond the scale-up domain (over scale-out)."),
-    recovery: str = typer.Option("restart", "--recovery", help="With --tokens: recovery "
-                                 "mode of the simulated ETTR (restart|in-memory|elastic)."),
+    recovery: Literal["restart", "in-memory", "elastic"] = typer.Option(
+        "restart", "--recovery", help="With --tokens: recovery mode of the simulated ETTR."),
     stack: Optional[str] = typer.Option(None, "--stack", help="Training software stack "
                                         "whose efficiency set to use (megatron-2021, "
                                         "meta-llama3-2024, nemo-2025, maxtext-2025; "
@@ -189,11 +220,13 @@ def train(
         from ..ops.time_to_train import compose_search
 
         composed = compose_search(result, recovery=recovery, model=arch)
+        composed["gpu_hours"] = gpu_hours(gpus, composed["time_to_train_days"])
+        composed["gpu_days"] = composed["gpu_hours"] / 24.0
         out.update(composed)
     if json:
         emit_json(out)
         return
-    _print(result, composed)
+    _print(result, composed, _batch_note(result, global_batch))
     console().print(describe(out))
 
 

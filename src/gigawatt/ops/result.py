@@ -7,6 +7,8 @@ from typing import Any
 
 import numpy as np
 
+from ..numfmt import ResultRepr, with_units
+
 
 @dataclass(frozen=True)
 class Series:
@@ -31,8 +33,8 @@ class EventLog:
     kind: tuple[str, ...]
 
 
-@dataclass(frozen=True, eq=False)
-class OpsResult:
+@dataclass(frozen=True, eq=False, repr=False)
+class OpsResult(ResultRepr):
     """Outcome of :func:`gigawatt.ops.simulate` (units in field names).
 
     ``ettr`` is useful training time over wall time of the job (effective training time
@@ -97,11 +99,19 @@ class OpsResult:
                            "nodes_in_repair": s.nodes_in_repair,
                            "spares_available": s.spares_available})
         df.attrs["step_h"] = s.step_h
-        return df
+        return with_units(df, {"job_activity": "fraction", "interruptions": "count per bin",
+                               "nodes_in_repair": "nodes", "spares_available": "nodes"})
+
+    def _headline(self) -> dict[str, Any]:
+        return {"gpus": self.inputs.get("gpus"), "days": self.inputs.get("days"),
+                "ettr": self.ettr, "interruptions": self.interruptions.get("total"),
+                "mtbf_h": self.mtbf_h, "lost_gpu_hours": self.lost_gpu_hours,
+                "energy_mwh": self.energy_mwh}
 
     def events_frame(self):  # -> pandas.DataFrame
         """The job's interruptions, one row each."""
         import pandas as pd
 
         e = self.events
-        return pd.DataFrame({"time_h": e.time_h, "cause": list(e.cause), "kind": list(e.kind)})
+        return with_units(pd.DataFrame({"time_h": e.time_h, "cause": list(e.cause),
+                                        "kind": list(e.kind)}))

@@ -21,6 +21,7 @@ import numpy as np
 
 from ..catalog import Catalog, load_catalog
 from ..errors import ValidationError
+from ..numfmt import with_units
 from . import engine
 from .checkpoint import renewal_ettr
 from .failures import FailureModel
@@ -260,13 +261,13 @@ class ScheduleResult:
 
         df = pd.DataFrame(self.series)
         df.attrs["step_h"] = self.step_h
-        return df
+        return with_units(df, {"training_gpus": "accelerators", "inference_gpus": "accelerators"})
 
     def jobs_frame(self):  # -> pandas.DataFrame
         import pandas as pd
 
-        return pd.DataFrame([{k: v for k, v in j.to_dict().items() if k != "lost_gpu_hours"}
-                             for j in self.jobs])
+        return with_units(pd.DataFrame([{k: v for k, v in j.to_dict().items()
+                                         if k != "lost_gpu_hours"} for j in self.jobs]))
 
 
 def _series(runs: list[JobRun], gpus: int, horizon_h: float, power: PowerModel,

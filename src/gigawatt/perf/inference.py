@@ -17,6 +17,7 @@ import numpy as np
 from ..catalog import Catalog, load_catalog
 from ..catalog.schema import Accelerator, LLMArchitecture
 from ..errors import InfeasibleError, PlanError, ValidationError
+from ..numfmt import ResultRepr, with_units
 from . import inference_core as core
 from .inference_eff import ServingStack, serving_stack
 from .inference_shapes import ModelShape, check_precision, kv_dtype_for, model_shape
@@ -27,8 +28,8 @@ TP_CHOICES = (1, 2, 4, 8, 16, 32, 64)
 EXACT_BATCH_LIMIT = 16384
 
 
-@dataclass(frozen=True)
-class ServingEstimate:
+@dataclass(frozen=True, repr=False)
+class ServingEstimate(ResultRepr):
     """One serving operating point (units in field names).
 
     ``plan`` holds tp, ep, replica_gpus, replicas, gpus, precision, stack and
@@ -57,6 +58,12 @@ class ServingEstimate:
     prefill_time_s: float
     breakdown_s: dict[str, float] = field(default_factory=dict)
 
+    def _headline(self) -> dict[str, Any]:
+        return {"model": self.model, "accelerator": self.accelerator,
+                "tp": self.plan.get("tp"), "batch": self.batch,
+                "output_tokens_per_s_per_gpu": self.output_tokens_per_s_per_gpu,
+                "ttft_s": self.ttft_s, "tpot_s": self.tpot_s}
+
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
@@ -79,9 +86,7 @@ class ServingFrontier:
         df = pd.DataFrame({"batch": self.batch,
                            "output_tokens_per_s_per_gpu": self.output_tokens_per_s_per_gpu,
                            "tpot_s": self.tpot_s, "ttft_s": self.ttft_s})
-        df.attrs["unit"] = {"output_tokens_per_s_per_gpu": "token/s", "tpot_s": "s",
-                            "ttft_s": "s"}
-        return df
+        return with_units(df)
 
     def to_dict(self) -> dict[str, Any]:
         return {"model": self.model, "accelerator": self.accelerator, "plan": self.plan,

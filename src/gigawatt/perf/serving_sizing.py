@@ -18,6 +18,7 @@ from ..catalog import Catalog, load_catalog
 from ..catalog.schema import Demand
 from ..deploy import size_deployment
 from ..errors import GigawattError, InfeasibleError, ValidationError
+from ..numfmt import with_units
 from .inference import max_throughput
 
 SECONDS_PER_DAY = 86400.0
@@ -142,7 +143,7 @@ class ServingSizing:
         import pandas as pd
 
         rows = [{k: v for k, v in o.to_dict().items() if k != "plan"} for o in self.options]
-        return pd.DataFrame(rows).set_index("accelerator")
+        return with_units(pd.DataFrame(rows).set_index("accelerator"))
 
 
 def option_from_estimate(cat: Catalog, dem: ServingDemand, est, site: str | None,

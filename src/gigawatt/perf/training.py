@@ -18,6 +18,7 @@ import numpy as np
 from ..errors import GigawattError, PlanError, ValidationError
 from .batch import BatchCeiling, batch_ceiling
 from ..fabric import fabric_spec, size_fabric
+from ..numfmt import ResultRepr, with_units
 from .gemm import family_efficiency
 from .llm import ModelSpec, model_spec
 from .sharded import ShardingOptions
@@ -42,8 +43,8 @@ USEFUL_FRACTION = 0.9
 _SHORT = {"microbatch": "mb", "global_batch": "gb", "recompute": "rc", "zero_group": "zg"}
 
 
-@dataclass(frozen=True)
-class TrainingEstimate:
+@dataclass(frozen=True, repr=False)
+class TrainingEstimate(ResultRepr):
     """One plan's predicted performance (times in s, memory in GB = 10^9 bytes)."""
 
     model: str
@@ -74,6 +75,16 @@ class TrainingEstimate:
     max_useful_gpus: int | None = None
     scaling: list[dict[str, Any]] = field(default_factory=list)
 
+    def _headline(self) -> dict[str, Any]:
+        head = {"model": self.model, "accelerator": self.accelerator, "gpus": self.gpus,
+                "plan": " ".join(f"{k}={v}" for k, v in self.plan.items()
+                                 if k in ("tp", "pp", "dp", "global_batch")),
+                "step_time_s": self.step_time_s, "mfu": self.mfu,
+                "memory_gb_per_gpu": self.memory_gb_per_gpu}
+        if self.time_to_train_days is not None:
+            head["time_to_train_days"] = self.time_to_train_days
+        return head
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe dict with the DESIGN.md field names."""
         d = {"model": self.model, "accelerator": self.accelerator, "gpus": self.gpus,
@@ -101,8 +112,8 @@ class TrainingEstimate:
         return d
 
 
-@dataclass(frozen=True)
-class TrainingSearch:
+@dataclass(frozen=True, repr=False)
+class TrainingSearch(ResultRepr):
     """Result of a plan search: the best plan, the runners-up and what was rejected."""
 
     best: TrainingEstimate
@@ -112,6 +123,12 @@ class TrainingSearch:
     considered: int
     rejected: dict[str, int]
     fastest_rejected: dict[str, Any] | None = None
+
+    def _headline(self) -> dict[str, Any]:
+        return {**self.best._headline(), "valid": self.valid, "evaluated": self.evaluated}
+
+    def _repr_extra_html(self) -> str:
+        return self.to_frame().to_html(index=False, float_format=lambda v: f"{v:,.4g}")
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe dict: the best plan's fields at top level, then the search."""
@@ -128,10 +145,7 @@ class TrainingSearch:
         rows = [{**t.plan, "step_time_s": t.step_time_s, "mfu": t.mfu,
                  "tflops_per_gpu": t.tflops_per_gpu, "memory_gb_per_gpu": t.memory_gb_per_gpu,
                  "vs_best": t.vs_best or ""} for t in self.top]
-        df = pd.DataFrame(rows)
-        df.attrs["unit"] = {"step_time_s": "s", "memory_gb_per_gpu": "GB",
-                            "tflops_per_gpu": "TFLOP/s"}
-        return df
+        return with_units(pd.DataFrame(rows))
 
 
 # ----------------------------------------------------------------------------- inputs

@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from ..cache import resolve_cache_dir
 from ..catalog import Catalog, load_catalog
 from ..lazy import lazy_getattr
 from ..scenario import Scenario, load_scenario
@@ -52,18 +53,20 @@ def optimise(inputs: PlanInputs, *, time_limit_s: float = 60.0, mip_rel_gap: flo
 
 
 def plan_scenario(scenario: Scenario | str, catalog: Catalog | None = None, *,
-                  cache_dir: Path | None = None, training_sites: Any = None,
+                  cache_dir: Path | str | None | bool = None, training_sites: Any = None,
                   **kwargs) -> PlanResult:
     """Plan a scenario (object, built-in id or path) with the real performance models.
 
-    ``cache_dir`` holds the capability tables between runs (see :func:`capability_for`);
-    ``training_sites`` are placement requirements of training runs (see
-    :class:`PlanInputs`; :func:`gigawatt.ops.placement.plan_with_placement` sets them);
-    other keywords go to :func:`optimise`.
+    ``cache_dir`` holds the capability tables between runs (see :func:`capability_for`):
+    by default the user's cache folder, as for the CLI
+    (:func:`gigawatt.cache.default_cache_dir`; ``$GIGAWATT_CACHE_DIR`` moves it),
+    ``False`` for none; ``training_sites`` are placement requirements of training runs
+    (see :class:`PlanInputs`; :func:`gigawatt.ops.placement.plan_with_placement` sets
+    them); other keywords go to :func:`optimise`.
     """
     cat = catalog or load_catalog()
     sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario, cat)
-    cap = capability_for(sc, cat, cache_dir=cache_dir)
+    cap = capability_for(sc, cat, cache_dir=resolve_cache_dir(cache_dir))
     inputs = plan_inputs(sc, cat, cap)
     if training_sites is not None:
         inputs = dataclasses.replace(inputs, training_sites=training_sites)

@@ -68,7 +68,9 @@ class Capability:
         df = pd.DataFrame({"mfu": pd.Series(self.mfu)}).rename_axis("accelerator")
         tr = self.training_tokens_per_s_per_gpu.add_prefix("training_tokens_per_s_per_gpu:")
         inf = self.inference_tokens_per_s_per_gpu.add_prefix("inference_tokens_per_s_per_gpu:")
-        return df.join(tr, how="left").join(inf, how="left")
+        from ..numfmt import with_units
+
+        return with_units(df.join(tr, how="left").join(inf, how="left"))
 
 
 def _reindex(df: pd.DataFrame, rows: list[str], cols: list[str]) -> pd.DataFrame:

@@ -12,13 +12,14 @@ import pandas as pd
 
 from . import accounting as acc
 from .accounting import Decisions
+from ..numfmt import ResultRepr, with_units
 from .inputs import PlanInputs, to_records
 
 HOURS_PER_DAY = 24.0
 
 
-@dataclass(frozen=True)
-class PlanResult:
+@dataclass(frozen=True, repr=False)
+class PlanResult(ResultRepr):
     """A solved build-out.
 
     Attributes
@@ -64,6 +65,22 @@ class PlanResult:
     #: :func:`gigawatt.ops.frontier.plan_frontier`); None when not computed
     frontier: dict[str, Any] | None = None
 
+    def __post_init__(self) -> None:
+        for name in ("builds", "sites", "power", "costs", "fleet", "hbm", "training", "phases",
+                     "accelerators"):
+            if isinstance(getattr(self, name), pd.DataFrame):
+                with_units(getattr(self, name))
+
+    def _headline(self) -> dict[str, Any]:
+        t = self.totals
+        return {"scenario": self.scenario, "status": self.status, "capex_usd": t["capex_usd"],
+                "budget_usd": t["budget_usd"], "accelerators": t["accelerators"],
+                "facility_power_mw": t["facility_power_mw"],
+                "effective_exaflops": t["effective_exaflops"]}
+
+    def _repr_extra_html(self) -> str:
+        return self.to_frame("phases").to_html(index=False, float_format=lambda v: f"{v:,.4g}")
+
     @property
     def totals(self) -> dict[str, float]:
         """Programme totals (see :func:`totals`)."""
@@ -73,14 +90,15 @@ class PlanResult:
         """One table: builds, sites, power, costs, fleet, hbm, training, phases, binding,
         relaxations, accelerators."""
         if table in ("binding", "relaxations"):
-            return pd.DataFrame(getattr(self, table))
+            return with_units(pd.DataFrame(getattr(self, table)))
         if table not in TABLES:
             from ..errors import UnknownIdError
             raise UnknownIdError("plan table", table, TABLES)
         if table == "by_phase":
-            return by_phase_table(self.builds, self.phases)
+            return with_units(by_phase_table(self.builds, self.phases))
         df = getattr(self, table)
-        return df.reset_index() if table in ("costs", "fleet", "accelerators", "phases") else df
+        return with_units(df.reset_index() if table in ("costs", "fleet", "accelerators",
+                                                         "phases") else df)
 
     def to_dict(self) -> dict[str, Any]:
         """The ``gigawatt plan --json`` document (JSON-safe)."""

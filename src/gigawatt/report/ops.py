@@ -1,8 +1,10 @@
 """Report section of the operations simulator: plotly charts of its time series.
 
 ``ops_section_html`` returns an HTML fragment (plotly.js not included) for a larger
-report; ``write_ops_report`` writes a self-contained ``simulate.html`` and the time series
-as ``simulate_timeseries.csv`` into a report folder (:mod:`gigawatt.report.folder`).
+report; ``ops_sections`` the same as :class:`~gigawatt.report.html.Section` objects for the
+shared page template; ``write_ops_report`` writes ``simulate.html`` on that template (with
+``plotly.min.js`` beside it: offline) and the time series as ``simulate_timeseries.csv``
+into a report folder (:mod:`gigawatt.report.folder`).
 """
 
 from __future__ import annotations
@@ -11,7 +13,18 @@ import html
 from pathlib import Path
 from typing import Any
 
+from ..numfmt import field, number
 from .folder import write_report_folder
+
+
+def _subtitle(res: Any) -> str:
+    if hasattr(res, "jobs"):
+        return f"{len(res.jobs)} jobs, {res.totals['days']:g} days"
+    if hasattr(res, "clusters"):
+        return f"{len(res.clusters)} clusters of a plan"
+    d = res.inputs
+    return (f"{d['gpus']:,} x {d['accelerator']}, {d['days']:g} days, recovery "
+            f"{d['recovery']}, seed {d.get('seed')}")
 
 
 def _power_figure(res: Any, title: str):
@@ -141,11 +154,43 @@ def ops_section_html(res: Any) -> str:
     return "\n".join(parts)
 
 
-def write_ops_report(res: Any, out_dir: Path) -> Path:
-    """Write ``simulate.html`` (self-contained) and ``simulate_timeseries.csv``."""
-    from plotly.offline import get_plotlyjs
+def ops_sections(res: Any) -> list:
+    """The simulation as page sections: one per run (or cluster), or the many-job view."""
+    from .html import Section
 
+    if hasattr(res, "jobs"):
+        t = res.totals
+        text = (f"<p>{t['jobs_completed']} of {t['jobs']} jobs completed; mean wait "
+                f"{(t['mean_wait_h'] or 0):,.1f} h; training goodput "
+                f"{t['training_goodput']:.3f}; utilisation {t['utilisation']:.3f}.</p>")
+        return [Section("operations", "Operations: jobs sharing the cluster", html=text,
+                        charts=schedule_figures(res))]
+    out = []
+    for n, (title, r) in enumerate(_runs(res)):
+        i = r.interruptions
+        text = (f"<p>ETTR {r.ettr:.3f}; {i['unexpected']:,} unexpected and "
+                f"{i['planned']:,} planned interruptions; {r.spare_nodes:,} hot spare nodes; "
+                f"energy {field('energy_mwh', r.energy_mwh)}.</p>")
+        out.append(Section(f"run-{n}", title, html=text, charts=ops_figures(r, title)))
+    return out
+
+
+def _kpis(res: Any) -> list[dict[str, str]]:
+    if hasattr(res, "jobs") or hasattr(res, "clusters"):
+        return []
+    return [{"label": "ETTR (goodput)", "value": f"{res.ettr:.3f}", "cls": ""},
+            {"label": "interruptions", "value": f"{res.interruptions['total']:,}", "cls": ""},
+            {"label": "MTBF", "value": field("mtbf_h", res.mtbf_h), "cls": ""},
+            {"label": "lost GPU-hours", "value": number(res.lost_gpu_hours), "cls": ""},
+            {"label": "energy", "value": field("energy_mwh", res.energy_mwh), "cls": ""}]
+
+
+def write_ops_report(res: Any, out_dir: Path) -> Path:
+    """Write ``simulate.html`` (the shared page template, ``plotly.min.js`` beside it) and
+    ``simulate_timeseries.csv``."""
     import pandas as pd
+
+    from .html import BUNDLE, plotly_js, render_page
 
     out_dir = Path(out_dir)
     frames = [res.to_frame()] if hasattr(res, "jobs") else []
@@ -154,10 +199,8 @@ def write_ops_report(res: Any, out_dir: Path) -> Path:
         df.insert(0, "run", title)
         frames.append(df)
 
-    page = ("<!doctype html><html><head><meta charset='utf-8'><title>gigawatt simulate"
-            f"</title><script>{get_plotlyjs()}</script></head><body>"
-            f"{ops_section_html(res)}</body></html>")
+    page = render_page("gigawatt simulate", _subtitle(res), ops_sections(res), _kpis(res))
     write_report_folder(out_dir, "simulate", {
         "simulate_timeseries.csv": pd.concat(frames).to_csv(index=False),
-        "simulate.html": page}, option="--report")
+        "simulate.html": page, BUNDLE: plotly_js()}, option="--report")
     return out_dir / "simulate.html"

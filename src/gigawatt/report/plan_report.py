@@ -1,9 +1,10 @@
 """The plan report: charts of a build-out, its tables, and the folder it is written to.
 
-``write_plan_report(results, out_dir)`` writes ``index.html`` (self-contained),
-``tables/*.csv`` and ``plan.json`` with the report folder writer
+``write_plan_report(results, out_dir)`` writes ``index.html`` (with ``plotly.min.js``
+beside it: offline), ``tables/*.csv`` and ``plan.json`` with the report folder writer
 (:mod:`gigawatt.report.folder`), so an interrupted run never leaves a half-written report
-that looks complete and files gigawatt did not write are kept. With several results (``--compare``) the page puts them side by side.
+that looks complete and files gigawatt did not write are kept. With several results
+(``--compare``) the page puts them side by side.
 """
 
 from __future__ import annotations
@@ -17,19 +18,30 @@ from .files import json_text
 from .finance import finance_section
 from .folder import write_report_folder
 from .frontier import frontier_section
-from .html import Section, Table, bullet_list, render_page
+from .html import BUNDLE, Section, Table, bullet_list, plotly_js, render_page
 from .tables import TITLES, comparison_table, plan_tables
 
 HEIGHT = 400
 
 
 def _layout(fig: Any, title: str, y: str, x: str = "") -> Any:
-    fig.update_layout(title=title, height=HEIGHT, margin={"t": 50, "b": 40, "l": 60, "r": 20},
+    # automargin: the margins grow to fit tick labels and axis titles, never clip them
+    fig.update_layout(title={"text": title, "font": {"size": 14}}, height=HEIGHT,
+                      margin={"t": 50, "b": 10, "l": 10, "r": 10},
                       legend={"font": {"size": 10}}, template="plotly_white")
-    fig.update_yaxes(title_text=y)
+    fig.update_yaxes(title_text=y, automargin=True)
+    fig.update_xaxes(automargin=True)
     if x:
         fig.update_xaxes(title_text=x)
     return fig
+
+
+def _nonzero(values: Any) -> bool:
+    """Whether a trace has anything to draw (a legend entry for no bars misleads)."""
+    import numpy as np
+
+    v = np.asarray(values, dtype=float)
+    return bool(np.any(np.nan_to_num(v) != 0))
 
 
 def buildout_figure(r: Any) -> Any:
@@ -55,12 +67,15 @@ def power_figure(r: Any) -> Any:
 
     fig = go.Figure()
     sites = r.sites
-    x = [sites.year.astype(str).tolist(), sites.site.tolist()]
+    # one category per (year, site), every one labelled: a two-level axis drops labels
+    # when crowded (15 of 30 shown for stargate)
+    x = [f"{y} {s}" for y, s in zip(sites.year, sites.site)]
     key = list(zip(sites.year, sites.site))
     if len(r.power):
         for src, g in r.power.groupby("source"):
             s = g.set_index(["year", "site"]).capacity_mw.reindex(key).fillna(0)
-            fig.add_trace(go.Bar(x=x, y=s.to_numpy(), name=f"capacity: {src}"))
+            if _nonzero(s):
+                fig.add_trace(go.Bar(x=x, y=s.to_numpy(), name=f"capacity: {src}"))
     fig.add_trace(go.Scatter(x=x, y=sites.site_limit_mw, mode="markers", name="site power limit",
                              marker={"symbol": "line-ew-open", "size": 14, "color": "black",
                                      "line": {"width": 2}}))
@@ -68,7 +83,11 @@ def power_figure(r: Any) -> Any:
                              name="facility load (IT x PUE)",
                              marker={"symbol": "diamond", "size": 7, "color": "crimson"}))
     fig.update_layout(barmode="stack")
-    return _layout(fig, "Power by site and source against the site limits", "MW")
+    fig = _layout(fig, "Power by site and source against the site limits", "MW")
+    fig.update_xaxes(tickmode="array", tickvals=x, ticktext=x, tickangle=-60,
+                     tickfont={"size": 9})
+    fig.update_layout(height=HEIGHT + 8 * max(len(s) for s in x) if x else HEIGHT)
+    return fig
 
 
 def capex_figure(r: Any) -> Any:
@@ -83,7 +102,8 @@ def capex_figure(r: Any) -> Any:
     fig = go.Figure()
     for col, name in (("capex_accelerators_usd", "accelerators, systems, network"),
                       ("capex_data_hall_usd", "data halls"), ("capex_power_usd", "power plant")):
-        fig.add_trace(go.Bar(x=years, y=c[col].cumsum() / 1e9, name=name))
+        if _nonzero(c[col]):
+            fig.add_trace(go.Bar(x=years, y=c[col].cumsum() / 1e9, name=name))
     fig.add_trace(go.Scatter(x=years, y=budget / 1e9, mode="lines+markers",
                              name="cumulative budget", line={"shape": "hv", "color": "black"}))
     fig.update_layout(barmode="stack")
@@ -112,8 +132,9 @@ def hbm_figure(r: Any) -> Any:
 
     fig = go.Figure()
     for sup, g in r.hbm.groupby("supplier"):
-        fig.add_trace(go.Bar(x=g.year, y=g.demand_gb / 1e6, name=f"demand: {sup}",
-                             offsetgroup=sup))
+        if _nonzero(g.demand_gb):
+            fig.add_trace(go.Bar(x=g.year, y=g.demand_gb / 1e6, name=f"demand: {sup}",
+                                 offsetgroup=sup))
         if g.supply_gb.notna().any():
             fig.add_trace(go.Scatter(x=g.year, y=g.supply_gb / 1e6, mode="markers",
                                      name=f"supply: {sup}",
@@ -130,30 +151,46 @@ def training_figure(r: Any) -> Any:
     fig = go.Figure()
     t = r.training
     for w, g in t.groupby("workload"):
-        fig.add_trace(go.Bar(x=g.phase, y=g.time_to_train_days, name=w))
-    if len(t):
-        fig.add_hline(y=float(t.max_days.max()), line_dash="dash",
-                      annotation_text=f"max_days {t.max_days.max():g}")
+        fig.add_trace(go.Bar(x=g.phase, y=g.time_to_train_days, name=w,
+                             text=[f"{d:.3g} d" for d in g.time_to_train_days],
+                             textposition="outside"))
+    # log axis: runs of hours and a limit of months on one chart (a linear axis drew the
+    # stargate bars at under 1% of the limit, an empty-looking chart); the limit is a
+    # trace, as a shape's y on a log axis would be read as an exponent
     fig.update_layout(barmode="group")
+    if len(t):
+        import math
+
+        limit = float(t.max_days.max())
+        fig.add_trace(go.Scatter(x=list(dict.fromkeys(t.phase)), y=[limit] * t.phase.nunique(),
+                                 mode="lines", name=f"limit: {limit:g} days",
+                                 line={"dash": "dash", "color": "black"}))
+        days = t.time_to_train_days[t.time_to_train_days > 0]
+        lo = float(days.min()) if len(days) else limit
+        fig.update_yaxes(type="log", range=[math.log10(min(lo, limit)) - 0.5,
+                                            math.log10(max(float(days.max()) if len(days)
+                                                           else limit, limit)) + 0.5])
     if not len(t):
         fig.add_annotation(text="no training workloads in this scenario", showarrow=False)
     return _layout(fig, "Time to train the reference workloads (placed on one site, wall "
-                   "clock)", "days")
+                   "clock)", "days (log scale)")
 
 
 def _kpis(r: Any) -> list[dict[str, str]]:
+    from ..numfmt import field, money
+
     t = r.totals
     return [
         {"label": "status", "value": r.status, "cls": f"status-{r.status}"},
-        {"label": "capex / budget", "value": f"${t['capex_usd'] / 1e9:,.0f}B / "
-         f"${t['budget_usd'] / 1e9:,.0f}B", "cls": ""},
-        {"label": "accelerators installed", "value": f"{t['accelerators']:,.0f}", "cls": ""},
-        {"label": "peak facility power", "value": f"{t['facility_power_mw']:,.0f} MW",
+        {"label": "capex / budget", "value": f"{money(t['capex_usd'])} / "
+         f"{money(t['budget_usd'])}", "cls": ""},
+        {"label": "accelerators installed", "value": field("accelerators", t["accelerators"]),
          "cls": ""},
-        {"label": "effective exaFLOP/s (peak year)", "value": f"{t['effective_exaflops']:,.0f}",
-         "cls": ""},
-        {"label": "cost per GPU-hour", "value": f"${t['cost_per_gpu_hour_usd']:.2f}",
-         "cls": ""},
+        {"label": "peak facility power",
+         "value": field("facility_power_mw", t["facility_power_mw"]), "cls": ""},
+        {"label": "effective compute (peak year)",
+         "value": field("effective_exaflops", t["effective_exaflops"]), "cls": ""},
+        {"label": "cost per GPU-hour", "value": money(t["cost_per_gpu_hour_usd"]), "cls": ""},
     ]
 
 
@@ -219,7 +256,8 @@ def render_comparison(results: list[Any], finances: dict[str, Any] | None = None
     _layout(fleet, "Active accelerators by scenario", "accelerators", "year")
     sections = [Section("comparison", "Scenarios side by side",
                         charts=[compute_figure(results), capex, fleet],
-                        tables=[Table("comparison", "Totals by scenario", cmp)])]
+                        tables=[Table("comparison", "Totals by scenario, with the difference "
+                                      f"from {results[0].scenario}", cmp, row_field="total")])]
     for r in results:
         sections += plan_sections(r, prefix=f"{r.scenario}: ",
                                   finance=(finances or {}).get(r.scenario))
@@ -269,6 +307,7 @@ def write_plan_report(results: list[Any], out_dir: Path, doc: dict[str, Any],
         if r.scenario in finances:
             files[f"{sub}/cash_flow.csv"] = finances[r.scenario].to_frame().to_csv(index=False)
     files["plan.json"] = json_text(doc)
+    files[BUNDLE] = plotly_js()
     write_report_folder(out_dir, "plan", files)
     return Path(out_dir) / "index.html"
 

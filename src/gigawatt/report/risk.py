@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from ..numfmt import field
 from ..risk.result import RiskResult
 from .folder import write_report_folder
 
@@ -32,7 +33,7 @@ def histogram_cdf(result: RiskResult, outcome: str) -> Any:
     fig.add_trace(go.Histogram(x=v, nbinsx=50, name="draws", opacity=0.7), secondary_y=False)
     fig.add_trace(go.Scatter(x=v, y=np.arange(1, len(v) + 1) / max(1, len(v)), name="CDF",
                              mode="lines"), secondary_y=True)
-    s = result.summary()[outcome]
+    s = result.outcome_summary()[outcome]
     for q in ("p10", "p50", "p90"):
         if np.isfinite(s[q]):
             fig.add_vline(x=s[q], line_dash="dash", annotation_text=q.upper())
@@ -72,8 +73,9 @@ def risk_figures(result: RiskResult) -> list[Any]:
 
 def _table(result: RiskResult) -> str:
     rows = []
-    for name, s in result.summary().items():
-        cells = "".join(f"<td>{s[k]:.4g}</td>" for k in ("p10", "p50", "p90", "mean"))
+    for name, s in result.outcome_summary().items():
+        cells = "".join(f"<td>{html.escape(field(name, s[k]))}</td>"
+                        for k in ("p10", "p50", "p90", "mean"))
         rows.append(f"<tr><td>{html.escape(name)}</td>{cells}</tr>")
     odds = result.milestone_probabilities
     ms = "".join(f"<tr><td>{html.escape(m.name)}</td><td>{odds[m.name]:.1%}"
@@ -84,7 +86,7 @@ def _table(result: RiskResult) -> str:
             f"<th>meaning</th></tr>{ms}</table>")
 
 
-def risk_section(result: RiskResult, include_plotlyjs: bool | str = "cdn") -> str:
+def risk_section(result: RiskResult, include_plotlyjs: bool | str = False) -> str:
     """An HTML fragment: summary tables and the figures."""
     parts = [f"<section id='risk'><h2>Risk: {html.escape(result.scenario)}, "
              f"{result.draws:,} draws, seed {result.seed}, "
@@ -104,7 +106,7 @@ def _frames(result: RiskResult) -> tuple[Any, Any, Any]:
     outcomes = pd.DataFrame([{"outcome": n, **{k: s[k] for k in ("p10", "p50", "p90", "mean")},
                               "inputs_at_median": result.base[n],
                               "planned": result.planned.get(n, float("nan"))}
-                             for n, s in result.summary().items()])
+                             for n, s in result.outcome_summary().items()])
     milestones = pd.DataFrame([{"milestone": m.name,
                                 "probability": result.milestone_probabilities[m.name],
                                 "meaning": m.description} for m in result.milestones])
@@ -122,7 +124,8 @@ def risk_report_section(result: RiskResult) -> Any:
     return Section(
         id="risk", title=f"Risk: {result.draws:,} draws, seed {result.seed}, {mode}",
         charts=risk_figures(result), html=bullet_list(result.notes),
-        tables=[Table("risk_outcomes", "outcomes (P10/P50/P90 over the draws)", outcomes),
+        tables=[Table("risk_outcomes", "outcomes (P10/P50/P90 over the draws)", outcomes,
+                      row_field="outcome"),
                 Table("risk_milestones", "milestones (probability over the draws)",
                       milestones),
                 Table("risk_tornado", f"tornado: {result.primary_outcome}", tornado)])
@@ -130,7 +133,7 @@ def risk_report_section(result: RiskResult) -> Any:
 
 def write_risk_report(result: RiskResult, out_dir: Path) -> dict[str, Path]:
     """Write ``risk.html``, ``risk.json`` and ``risk_draws.csv`` into ``out_dir``."""
-    from .html import render_page
+    from .html import BUNDLE, plotly_js, render_page
 
     out_dir = Path(out_dir)
     kpis = [{"label": m.name, "value": f"{result.milestone_probabilities[m.name]:.0%}",
@@ -143,7 +146,7 @@ def write_risk_report(result: RiskResult, out_dir: Path) -> dict[str, Path]:
     write_report_folder(out_dir, "risk", {
         paths["csv"].name: result.to_frame().to_csv(),
         paths["json"].name: json.dumps(_json_safe(result.to_dict()), indent=2),
-        paths["html"].name: page})
+        paths["html"].name: page, BUNDLE: plotly_js()})
     return paths
 
 

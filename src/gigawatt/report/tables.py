@@ -7,6 +7,8 @@ from typing import Any
 
 import pandas as pd
 
+from ..numfmt import with_units
+
 #: table name -> title in the report
 TITLES = {
     "phases": "Phases: budget, spend, fleet and compute at each phase's end",
@@ -40,13 +42,28 @@ def plan_tables(result: Any) -> dict[str, pd.DataFrame]:
         [{"constraint": r["constraint"], "where": _where(r["index"]), "amount": r["amount"],
           "unit": r["unit"]} for r in result.relaxations],
         columns=["constraint", "where", "amount", "unit"])
+    for df in out.values():
+        with_units(df)
     return out
 
 
 def comparison_table(results: list[Any]) -> pd.DataFrame:
-    """One row per scenario: status and totals."""
-    return pd.DataFrame([{"scenario": r.scenario, "status": r.status, **r.totals}
-                         for r in results])
+    """One row per total, one column per scenario, then for each scenario after the first
+    its difference from the first (``difference: B`` = B - A) and the relative change."""
+    first = results[0]
+    rows = []
+    for key in first.totals:
+        row = {"total": key}
+        for r in results:
+            row[r.scenario] = r.totals.get(key)
+        for r in results[1:]:
+            a, b = first.totals.get(key), r.totals.get(key)
+            diff = b - a if a is not None and b is not None else None
+            row[f"difference: {r.scenario}"] = diff
+            row[f"change: {r.scenario}"] = (f"{diff / a:+.1%}" if diff is not None and a
+                                            else "–")
+        rows.append(row)
+    return pd.DataFrame(rows)
 
 
 def _where(index: dict[str, Any]) -> str:

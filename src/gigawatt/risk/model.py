@@ -140,9 +140,10 @@ class ResolveModel(_Base):
 
 def base_plan(sc: Scenario, cat: Catalog) -> tuple[PlanInputs, Decisions]:
     """The scenario's planner inputs and its optimal plan (every input at its value)."""
+    from ..cache import default_cache_dir
     from ..plan import capability_for, optimise, plan_inputs
 
-    inputs = plan_inputs(sc, cat, capability_for(sc, cat))
+    inputs = plan_inputs(sc, cat, capability_for(sc, cat, cache_dir=default_cache_dir()))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return inputs, optimise(inputs).decisions

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..numfmt import ResultRepr, with_units
 from .analysis import Swing, summarise
 
 
@@ -26,8 +27,8 @@ class Milestone:
                 "at_most": self.at_most, "description": self.description}
 
 
-@dataclass(frozen=True, eq=False)
-class RiskResult:
+@dataclass(frozen=True, eq=False, repr=False)
+class RiskResult(ResultRepr):
     """A Monte Carlo run over a scenario's uncertainties.
 
     Attributes
@@ -76,16 +77,38 @@ class RiskResult:
         """The draws of one outcome."""
         return self.outcomes[:, self.outcome_names.index(name)]
 
-    def summary(self) -> dict[str, dict[str, float]]:
-        """P10/P50/P90/mean (and defined fraction) of each outcome."""
+    def outcome_summary(self) -> dict[str, dict[str, float]]:
+        """P10/P50/P90/mean (and defined fraction) of each outcome, as plain dicts."""
         return {n: summarise(self.outcomes[:, k]) for k, n in enumerate(self.outcome_names)}
+
+    def summary(self) -> pd.DataFrame:
+        """One row per outcome (index ``outcome``): P10, P50, P90, mean, the fraction of
+        draws where it is defined, the value with every input at its median and the
+        planned value; ``attrs["unit"]`` gives each outcome's unit (``attrs["unit"]
+        ["outcome"]``) from its name."""
+        from ..numfmt import unit_of
+
+        df = pd.DataFrame.from_dict(self.outcome_summary(), orient="index")
+        df["at_median"] = [self.base.get(n, np.nan) for n in df.index]
+        df["planned"] = [self.planned.get(n, np.nan) for n in df.index]
+        df.index.name = "outcome"
+        df.attrs["unit"] = {"outcome": {n: unit_of(n) for n in df.index}}
+        return df
+
+    def _headline(self) -> dict[str, Any]:
+        p50 = {f"p50_{n}": s["p50"] for n, s in self.outcome_summary().items()}
+        return {"scenario": self.scenario, "draws": self.draws, "seed": self.seed,
+                "fixed_plan": self.fixed_plan, **dict(list(p50.items())[:3])}
+
+    def _repr_extra_html(self) -> str:
+        return self.summary().to_html(float_format=lambda v: f"{v:,.4g}")
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe summary in the DESIGN.md shape (draws themselves: ``to_frame``)."""
         return {
             "scenario": self.scenario, "draws": self.draws, "seed": self.seed,
             "fixed_plan": self.fixed_plan, "primary_outcome": self.primary_outcome,
-            "outcomes": self.summary(),
+            "outcomes": self.outcome_summary(),
             "planned": dict(self.planned),
             "at_median": dict(self.base),
             "milestones": dict(self.milestone_probabilities),
@@ -104,7 +127,7 @@ class RiskResult:
         """One row per draw (index ``draw``): the sampled inputs, then the outcomes."""
         df = pd.DataFrame(np.hstack([self.inputs, self.outcomes]),
                           columns=[f"input:{n}" for n in self.input_names] + self.outcome_names)
-        return df.rename_axis("draw")
+        return with_units(df.rename_axis("draw"))
 
 
 __all__ = ["RiskResult", "Milestone"]
