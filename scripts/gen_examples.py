@@ -49,9 +49,8 @@ MANIFEST = ROOT / "docs" / "generated.json"
 #: generated whole by gen_docs.py (their hash is recorded too)
 WHOLE_PAGES = ["docs/validation.md", "docs/scenarios.md"]
 #: what the generated text depends on (hashed into the manifest's "inputs")
-INPUTS = ["src/gigawatt", "scripts/validation_catalog.py", "scripts/validation_training.py",
-          "scripts/validation_inference.py", "scripts/validation_ops.py",
-          "scripts/validation_deploy.py", "scripts/validation_risk.py",
+INPUTS = ["src/gigawatt", *sorted(str(p.relative_to(ROOT))
+                                   for p in (ROOT / "scripts").glob("validation_*.py")),
           "scripts/gen_scenario_reference.py", "scripts/gen_examples.py",
           "tests/validation/data", "tests/data", "pyproject.toml"]
 

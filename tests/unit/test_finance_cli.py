@@ -55,7 +55,7 @@ def test_cash_flow_adds_up_to_the_plan_and_the_sources(small_doc):
 def test_terminal_table(cli):
     r = cli("finance", "--scenario", str(SMALL))
     assert r.code == 0, r.stderr
-    assert "cash flow by year" in r.stdout and "funding_gap_usd" in r.stdout
+    assert "cash flow by year" in r.stdout and "funding gap" in r.stdout
 
 
 def test_scenario_without_financing_is_one_line_exit_2(cli):

@@ -43,7 +43,9 @@ def test_builtin_scenarios_same_optimum(scenario, catalog):
     sc = load_scenario(scenario, catalog)
     inputs = plan_inputs(sc, catalog, capability_for(sc, catalog))
     m, _ = build_model(inputs, integer=False)
-    assert _lp_objective(inputs) == pytest.approx(solve_model(m), rel=1e-9)
+    # to HiGHS's primal/dual feasibility tolerance (1e-7): the two formulations reach the
+    # same optimum; on a degenerate LP the two simplex paths stop within it
+    assert _lp_objective(inputs) == pytest.approx(solve_model(m), rel=1e-7)
 
 
 def test_layout_is_fixed_under_perturbation():

@@ -24,6 +24,9 @@ KNOWN_MISSES = {
                              "+17.5% higher",
     "epoch-opex-per-mw": "the catalog's hardware support estimate (5% of hardware capex a "
                          "year) is most of the opex",
+    "h100-never-recoups": "since the network is costed from its fabric bill of materials "
+                          "(a 1,024-GPU fabric of 1-2 tiers, not a 3-tier per-port price) "
+                          "the cluster's capex and so its break-even rent are ~19% lower",
     "h100-beats-stocks": "the source's price path and utilisation are not known; at 10% and "
                          "every hour billed the break-even is ~$1.8",
 }
@@ -43,14 +46,22 @@ def test_published_figure(case, catalog):
     assert abs(error) <= case.tolerance, f"{case.name}: {predicted:,.4g} vs {case.reported}"
 
 
+def test_payback_range_is_ordered(catalog):
+    """The H100 break-even rises with the cost of capital."""
+    rng = vf.payback_range(catalog)
+    assert rng["r=8%, billed 100%"] > rng["r=0%, billed 100%"]
+
+
+@pytest.mark.xfail(strict=True, reason="miss: the break-even range is $1.34-$2.34 since the "
+                   "network is costed from its fabric bill of materials; the published "
+                   "Mar 2026 rent of $2.35 is just above it")
 def test_payback_range_brackets_published_rents(catalog):
-    """The H100 break-even over the depreciation life: from ~$1.4 (no cost of capital,
-    every hour billed) to ~$2.5 (8%, 70% billed); the published one-year rents of
-    2025-26 ($1.70-$2.35) lie inside that range."""
+    """The H100 break-even over the depreciation life, from no cost of capital and every
+    hour billed to 8% and 70% billed, should bracket the published one-year rents of
+    2025-26 ($1.70-$2.35)."""
     rng = vf.payback_range(catalog)
     lo, hi = min(rng.values()), max(rng.values())
     assert lo < vf.RENTAL["low (Oct 2025)"] < vf.RENTAL["Mar 2026"] < hi
-    assert rng["r=8%, billed 100%"] > rng["r=0%, billed 100%"]
 
 
 def test_markdown_lists_every_case(catalog):

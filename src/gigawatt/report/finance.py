@@ -70,6 +70,7 @@ def finance_section(f: Any, prefix: str = "") -> Section:
     cols = ["year"] + [c for c, _ in _sources(f.table)] + [c for c, _ in USES] + [
         "leased_capex_usd", "depreciation_usd", "net_cash_usd", "cumulative_position_usd",
         "debt_outstanding_usd", "project_cash_flow_usd"]
+    cols = list(dict.fromkeys(cols))  # a source column (outstanding debt) is listed once
     return Section(f"{prefix}finance", f"{prefix}Money: who pays, when, and whether it pays "
                    "back", html=_summary_html(f), charts=[sources_uses_figure(f)],
                    tables=[Table(f"{prefix}cash_flow", "Cash flow by year (USD)",

@@ -56,7 +56,7 @@ def write_report_folder(out_dir: Path | str, kind: str, files: dict[str, str | b
     try:
         owned = _prepare(out, option)
         _check_names(out, files, owned, option)
-        staged = _stage(out, files)
+        staged = _stage(out, {rel: d for rel, d in files.items() if not _same(out / rel, d)})
         try:
             with _no_interrupts():
                 _commit(out, kind, files, owned, staged)
@@ -176,6 +176,15 @@ def _stage(out: Path, files: dict[str, str | bytes]) -> Path:
     return staged
 
 
+def _same(path: Path, data: str | bytes) -> bool:
+    """``path`` already holds exactly ``data`` (an unchanged file is not rewritten)."""
+    raw = data.encode() if isinstance(data, str) else data
+    try:
+        return path.is_file() and path.stat().st_size == len(raw) and path.read_bytes() == raw
+    except OSError:
+        return False
+
+
 def _commit(out: Path, kind: str, files: dict[str, str | bytes],
             owned: dict[str, list[str]], staged: Path) -> None:
     new = sorted(files)
@@ -183,6 +192,8 @@ def _commit(out: Path, kind: str, files: dict[str, str | bytes],
     during[kind] = sorted(set(owned.get(kind, [])) | set(new))
     _write_marker(out, during, complete=False)
     for rel in new:
+        if not (staged / rel).exists():
+            continue  # already there, byte for byte (e.g. the shared plotly bundle)
         (out / rel).parent.mkdir(parents=True, exist_ok=True)
         os.replace(staged / rel, out / rel)
     others = {rel for k, rels in owned.items() if k != kind for rel in rels}
