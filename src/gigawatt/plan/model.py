@@ -36,25 +36,8 @@ from .installed import (  # noqa: F401  (site_limit_mw & co. are read from here 
     HOURS_PER_YEAR, discount_factors, energy_price, existing_it_mw, existing_kacc,
     existing_power_mw, site_limit_mw, source_lead_years,
 )
-#: objective units per slack unit; far above the most any unit of a limit can buy
-PENALTY = 1e4
-#: weight of NPV cost (billion USD) in the max-compute objective: a tie-breaker only
-COST_TIEBREAK = 1e-3
-#: constraint family -> (slack variable, penalty per slack unit, unit). A demand is the
-#: first thing to give (its penalty is above what meeting it costs, below what relaxing a
-#: physical or financial limit to meet it would cost), then HBM, power, supply, budget.
-SLACKS = {
-    "budget-phase_busd-upper": ("slack-budget_busd", PENALTY, "billion USD"),
-    "site-power_mw-upper": ("slack-site_power_mw", PENALTY / 10, "MW"),
-    "supply-kacc-upper": ("slack-supply_kacc", PENALTY, "thousand accelerators"),
-    "hbm-supply_tb-upper": ("slack-hbm_tb", PENALTY / 100, "TB of HBM"),
-    "vendor-share_kacc-upper": ("slack-vendor_kacc", PENALTY, "thousand accelerators"),
-    "training-tokens_t-lower": ("slack-training_ttokens", 1.0, "trillion tokens"),
-    "training-site_kacc-lower": ("slack-training_site_kacc", PENALTY / 10,
-                                 "thousand accelerators"),
-    "inference-mtok_per_s-lower": ("slack-inference_mtok_per_s", 10.0,
-                                   "million output tokens/s"),
-}
+#: penalties and the slack of each constraint family: one table for both formulations
+from .lp import COST_TIEBREAK, PENALTY, SLACKS  # noqa: E402,F401
 
 
 @dataclass
