@@ -215,7 +215,8 @@ def plan_with_placement(scenario: Any, catalog: Any, *, plan: Any = None,
     """
     if plan is None:
         from ..plan import plan_scenario as plan
-    kw = dict(recovery=recovery, seed=seed, cache=cache)
+    # the runs of the first placement serve the requirements and the second placement
+    kw = dict(recovery=recovery, seed=seed, cache={} if cache is None else cache)
     result = plan(scenario, catalog, **plan_kwargs)
     rows = place_training(result, scenario, catalog, **kw)
     notes = list(result.notes)

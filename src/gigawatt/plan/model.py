@@ -32,12 +32,11 @@ import pandas as pd
 import xarray as xr
 
 from .inputs import BATTERY_HOURS, PlanInputs, lead_years
+from .lp import COST_TIEBREAK, SLACKS  # one penalty table for both formulations
 from .installed import (  # noqa: F401  (site_limit_mw & co. are read from here too)
     HOURS_PER_YEAR, discount_factors, energy_price, existing_it_mw, existing_kacc,
     existing_power_mw, site_limit_mw, source_lead_years,
 )
-#: penalties and the slack of each constraint family: one table for both formulations
-from .lp import COST_TIEBREAK, PENALTY, SLACKS  # noqa: E402,F401
 
 
 @dataclass
