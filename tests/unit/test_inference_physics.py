@@ -42,14 +42,31 @@ def test_short_prompts_share_a_chunks_collective_latency():
 def test_ep_moe_layers_have_one_tp_all_reduce():
     shape = model_shape(MOE)
     acc = CAT.accelerator("h100-sxm")
-    no_ep = core._comm_s(shape, acc, 4, 1, 64.0, 16.0, STACK)
-    with_ep = core._comm_s(shape, acc, 4, 4, 64.0, 16.0, STACK)
+    a2a_stack = replace(STACK, moe_dispatch="alltoall")
+    no_ep = core._comm_s(shape, acc, 4, 1, 64.0, 16.0, a2a_stack)
+    with_ep = core._comm_s(shape, acc, 4, 4, 64.0, 16.0, a2a_stack)
     link = acc.scaleup_gb_per_s * 1e9 * STACK.scaleup_efficiency
     per_ar = 2 * 3 / 4 * 64 * shape.hidden * 2 / link + STACK.collective_latency_s
     a2a = shape.moe_layers * 2 * (16 * 2 * shape.hidden * 2 * 3 / 4 / link
                                   + STACK.collective_latency_s)
     assert no_ep == pytest.approx(2 * shape.layers * per_ar)
     assert with_ep == pytest.approx(shape.layers * per_ar + a2a)
+
+
+def test_allgather_dispatch_moves_every_ranks_tokens_whatever_top_k():
+    """trtllm-1.0 with attention DP on DGX parts: all-gather + reduce-scatter per MoE
+    layer, (ep - 1) x tokens per GPU each way, not top_k x (ep - 1) / ep."""
+    acc = CAT.accelerator("h200")
+    assert STACK.moe_dispatch == "allgather"
+    link = acc.scaleup_gb_per_s * 1e9 * STACK.scaleup_efficiency
+    for top_k in (1, 2):
+        shape = model_shape(replace(MOE, moe=replace(MOE.moe, top_k=top_k)))
+        t = core._comm_s(shape, acc, 1, 8, 64.0, 64.0, STACK)
+        gather = shape.moe_layers * 2 * (64 * 7 * shape.hidden * 2 / link
+                                         + STACK.collective_latency_s)
+        assert t == pytest.approx(gather)
+        a2a = core._comm_s(shape, acc, 1, 8, 64.0, 64.0, replace(STACK, moe_dispatch="alltoall"))
+        assert a2a < t  # top-k 1 or 2 of 8 ranks: the all-to-all moves less
 
 
 def test_fp4_weights_attend_at_fp8():

@@ -7,7 +7,7 @@ TP, routed experts by EP, attention data-parallel across ``replica_gpus / tp`` g
   larger of streaming the weights from HBM and their GEMM FLOPs (a roofline per kernel),
   attention the larger of streaming the batch's KV cache and its FLOPs; plus TP
   all-reduces and EP all-to-alls (dispatch and combine per MoE layer) over the scale-up
-  link. With EP the combine all-to-all reduces the routed experts' outputs, so a MoE
+  link (all-to-all, or all-gather + reduce-scatter, as the stack dispatches). With EP the combine all-to-all reduces the routed experts' outputs, so a MoE
   layer has one TP all-reduce (after attention), a dense layer two. Kernels run one
   after another, so the parts add (Pope et al. 2022, "Efficiently Scaling Transformer
   Inference"). A GEMM's compute efficiency falls with its rows ``m`` as ``m / (m +
@@ -168,7 +168,10 @@ def _comm_s(shape: ModelShape, acc: Accelerator, tp: int, ep: int, tokens_per_gr
         moe = shape.moe_layers if ep > 1 else 0
         t = t + (2.0 * shape.layers - moe) * per
     if ep > 1 and shape.moe_layers:
-        msg = tokens_per_gpu * shape.top_k * shape.hidden * ACTIVATION_BYTES * (ep - 1) / ep
+        # bytes one GPU receives per MoE layer and direction: all-to-all sends each token
+        # to its top-k experts' ranks; all-gather brings every other rank's tokens
+        fan = (ep - 1.0) if stack.moe_dispatch == "allgather" else shape.top_k * (ep - 1) / ep
+        msg = tokens_per_gpu * fan * shape.hidden * ACTIVATION_BYTES
         t = t + shape.moe_layers * 2.0 * (msg / link + lat)
     return t
 

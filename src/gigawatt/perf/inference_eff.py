@@ -45,6 +45,9 @@ class ServingStack:
         prompt shorter than this shares one chunk's per-layer collective latency.
     gemm_half_m : GEMM rows (tokens) at which a linear layer's compute efficiency halves
         (tile under-use of small batches and of few tokens per expert).
+    moe_dispatch : how EP moves tokens to their experts: ``"alltoall"`` (each token goes
+        to the ranks of its top-k experts) or ``"allgather"`` (every rank gathers every
+        rank's tokens and reduce-scatters the expert outputs, whatever top-k is).
     """
 
     id: str
@@ -61,6 +64,7 @@ class ServingStack:
     max_batch: int | None = None
     prefill_chunk_tokens: int = 8192
     gemm_half_m: float = 16.0
+    moe_dispatch: str = "alltoall"
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -85,8 +89,13 @@ STACKS: dict[str, ServingStack] = {
                 f"that table's set-up (0.90-0.95); max_batch 2048 and prefill chunk 8192 "
                 f"tokens are TensorRT-LLM's defaults (LLM API max_batch_size, BuildConfig "
                 f"max_num_tokens); gemm_half_m 16 is an estimate (decode GEMMs with few "
-                f"tokens run swap-AB with 8-16-wide token tiles, not 128-row tiles)"),
-        max_batch=2048, prefill_chunk_tokens=8192, gemm_half_m=16.0),
+                f"tokens run swap-AB with 8-16-wide token tiles, not 128-row tiles); MoE "
+                f"dispatch is all-gather + reduce-scatter: with attention DP the v1.0 "
+                f"PyTorch MoE (tensorrt_llm/_torch/modules/fused_moe) uses an all-to-all "
+                f"only with MNNVL (GB200 NVL72) or DeepEP, and allgather/reducescatter "
+                f"otherwise (DGX H100/H200/B200 of that table)"),
+        max_batch=2048, prefill_chunk_tokens=8192, gemm_half_m=16.0,
+        moe_dispatch="allgather"),
 }
 DEFAULT_STACK = "trtllm-1.0"
 
