@@ -60,7 +60,10 @@ def test_allgather_dispatch_moves_every_ranks_tokens_whatever_top_k():
     assert STACK.moe_dispatch == "allgather"
     link = acc.scaleup_gb_per_s * 1e9 * STACK.scaleup_efficiency
     for top_k in (1, 2):
-        shape = model_shape(replace(MOE, moe=replace(MOE.moe, top_k=top_k)))
+        shape = model_shape(LLMArchitecture(
+            layers=32, hidden=4096, heads=32, kv_heads=8, ffn_hidden=14336, vocab=32000,
+            seq_len=4096, activation="swiglu",
+            moe=MoE(experts=8, top_k=top_k, expert_ffn_hidden=14336)))
         t = core._comm_s(shape, acc, 1, 8, 64.0, 64.0, STACK)
         gather = shape.moe_layers * 2 * (64 * 7 * shape.hidden * 2 / link
                                          + STACK.collective_latency_s)
