@@ -91,9 +91,11 @@ STACKS: dict[str, ServingStack] = {
                 f"max_num_tokens); gemm_half_m 16 is an estimate (decode GEMMs with few "
                 f"tokens run swap-AB with 8-16-wide token tiles, not 128-row tiles); MoE "
                 f"dispatch is all-gather + reduce-scatter: with attention DP the v1.0 "
-                f"PyTorch MoE (tensorrt_llm/_torch/modules/fused_moe) uses an all-to-all "
-                f"only with MNNVL (GB200 NVL72) or DeepEP, and allgather/reducescatter "
-                f"otherwise (DGX H100/H200/B200 of that table)"),
+                f"PyTorch MoE (tensorrt_llm/_torch/modules/fused_moe, AlltoallMethodType / "
+                f"select_alltoall_method_type: MNNVL, else DeepEP, else not enabled; read "
+                f"at a later commit than the table's, an estimate for v1.0) uses an "
+                f"all-to-all only with MNNVL (GB200 NVL72) or DeepEP, and "
+                f"allgather/reducescatter otherwise (DGX H100/H200/B200 of that table)"),
         max_batch=2048, prefill_chunk_tokens=8192, gemm_half_m=16.0,
         moe_dispatch="allgather"),
 }
