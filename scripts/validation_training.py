@@ -46,7 +46,20 @@ CHECKS = [{
               "2.664M H800 GPU-hours of pre-training on 2,048 GPUs (PP16, EP64 over 8 nodes, "
               "ZeRO-1 DP, no TP, FP8, batch up to 15,360 x 4,096 tokens); GPU-hours include "
               "any downtime, so the measured rate is a lower bound",
-}]
+    "moe": True,
+}] + [{
+    # Gaudi 2 Llama 3.1 70B rows of the tables whose 8B rows are in training.csv (G1, G2):
+    # the recipe's plan (HabanaAI/Megatron-LM examples/llama/README.md: TP8 DP8 PP1,
+    # selective recompute, no sequence parallelism with FP8) does not fit 96 GB in the
+    # memory model, so recomputation is searched; reported here as a miss, not fitted
+    "id": cid, "model": "llama-3.1-70b", "accelerator": "gaudi2", "gpus": 64,
+    "precision": "fp8", "seq_len": 8192, "global_batch": 128,
+    "plan": {"tp": 8, "pp": 1, "dp": 8, "cp": 1, "zero": 1, "microbatch": 1, "sp": False},
+    "metric": "tokens_per_s_per_gpu", "measured": tps / 64,
+    "source": f"Intel, Model Performance Data for Intel Gaudi 2 (training, {rel}): Llama 3.1 "
+              f"70B, 64 cards, seq 8192, FP8, batch 128, {tps:,} tokens/s; plan from the "
+              "HabanaAI/Megatron-LM Llama 3.1 recipe (estimate)",
+} for cid, rel, tps in (("GC1", "1.18.0", 43677), ("GC2", "1.19.0", 43332))]
 
 
 def load_rows(path: Path = DATA) -> list[dict[str, str]]:
@@ -117,7 +130,7 @@ def run_checks(catalog: Any = None) -> list[dict[str, Any]]:
 
     out = []
     for c in CHECKS:
-        for overlap in (True, False):
+        for overlap in ((True, False) if c.get("moe") else (True,)):
             best = search_training(c["model"], c["accelerator"], c["gpus"],
                                    precision=c["precision"], seq_len=c["seq_len"],
                                    global_batch=c["global_batch"], top_k=1, catalog=catalog,
@@ -183,7 +196,8 @@ def markdown(results: list[dict[str, Any]]) -> str:
               "| id | source | metric | measured | predicted | error | note |",
               "| --- | --- | --- | ---: | ---: | ---: | --- |"]
     for c in run_checks():
-        note = ("MoE all-to-all overlapped with compute (default)" if c["overlap_ep"]
+        note = ("dense; recomputation searched" if not c.get("moe") else
+                "MoE all-to-all overlapped with compute (default)" if c["overlap_ep"]
                 else "all-to-all fully exposed")
         lines.append(f"| {c['id']} | {c['source']} | {c['metric']} | {c['measured']:.4g} | "
                      f"{c['predicted']:.4g} | {c['error']:+.1%} | {note}; "

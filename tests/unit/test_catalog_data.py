@@ -20,11 +20,11 @@ from gigawatt.yamlio import read_yaml
 
 ACCELERATORS = ["a100-80gb", "h100-sxm", "h800", "h200", "b200", "gb200", "gb300", "mi300x",
                 "mi325x", "mi355x", "tpu-v5p", "tpu-v6e", "tpu-ironwood", "trainium2",
-                "maia-100", "gaudi3"]
+                "maia-100", "gaudi3", "gaudi2"]
 SYSTEMS = ["hgx-a100", "hgx-h100", "hgx-h800", "hgx-h200", "hgx-b200", "gb200-nvl72",
            "gb300-nvl72", "mi300x-platform", "mi325x-platform", "mi355x-platform",
            "tpu-v5p-pod", "tpu-v6e-pod", "tpu-ironwood-pod", "trn2-ultraserver",
-           "maia-100-rack", "gaudi3-node"]
+           "maia-100-rack", "gaudi3-node", "gaudi2-node"]
 FABRICS = ["ib-ndr", "ib-xdr", "ethernet-400g", "ethernet-800g", "tpu-ici-dcn", "efa"]
 POWER = ["grid", "solar-pv", "battery", "gas-turbine", "gas-ccgt"]
 PRICES = ["us-average", "us-tx", "us-nm", "us-oh", "us-mi", "us-tn", "us-wi", "kr"]

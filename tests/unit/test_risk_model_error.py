@@ -18,7 +18,7 @@ def test_band_matches_the_calibration_and_uncalibrated_is_wider():
     from gigawatt.perf.calibration import error_band
 
     h = model_error_uncertainty("h100-sxm", "hopper")
-    g = model_error_uncertainty("gaudi3", "gaudi")
+    g = model_error_uncertainty("trainium2", "trainium")
     band = error_band("training", "hopper")
     assert float(quantile(h, 0.1)) == __import__("pytest").approx(
         1 / (1 + band["error_p90"]), rel=1e-3)

@@ -64,7 +64,7 @@ def test_gemm_efficiency_grows_with_size_and_is_bounded():
 
 
 def test_unknown_family_gets_documented_default():
-    eff = family_efficiency("gaudi")
+    eff = family_efficiency("trainium")
     assert not eff.calibrated and "uncalibrated" in eff.basis
     assert family_efficiency("tpu").calibrated  # MaxText rows (issue 12)
 

@@ -1,7 +1,7 @@
 """Training model vs published runs, per accelerator family and training stack: Megatron-LM
 SC21 Tables 1-2 and Korthikanti et al. Table 5 (A100), Llama 3 Table 4 and NeMo /
 Megatron-Bridge 25.09-26.04 tables (H100, B200, GB200, GB300), MaxText tiering (TPU v5p,
-v6e). The per-row tables in docs/validation.md come from the same code
+v6e), Intel Gaudi 2 performance-data tables 1.18 and 1.19 (Llama 3.1 8B). The per-row tables in docs/validation.md come from the same code
 (scripts/validation_training.py); the fitted parameters and the leave-one-source-out (LOSO)
 errors are in src/gigawatt/perf/data/calibration.json (``--calibrate`` rewrites it)."""
 
@@ -34,11 +34,11 @@ def results():
 
 
 def test_data_is_complete():
-    assert len(ROWS) == 56
+    assert len(ROWS) == 58
     assert all(r["source"] and r["published_value"] and r["source_id"] and r["stack"]
                for r in ROWS)
     fams = {r["family"] for r in DOC["loso"]}
-    assert {"ampere", "hopper", "blackwell", "tpu"} <= fams
+    assert {"ampere", "hopper", "blackwell", "tpu", "gaudi"} <= fams
 
 
 def test_calibration_file_matches_the_rows():
@@ -65,7 +65,8 @@ def test_loso_mape():
     assert calibration.mape(loso) <= vt.LOSO_TARGET
     per = calibration.summary("training")
     hits = [f for f, s in per.items() if s["mape"] <= vt.LOSO_TARGET]
-    assert len(hits) >= 3, per
+    # the issue's target: LOSO <= 10% over at least four families (blackwell misses)
+    assert len(hits) >= 4, per
     assert all(s["mape"] <= vt.LOSO_FAMILY_CEILING for s in per.values()), per
 
 
@@ -78,4 +79,13 @@ def test_stack_selects_the_efficiency_set():
         new = family_efficiency("hopper")
     assert old.fp8_gemm_ratio != new.fp8_gemm_ratio
     assert "meta-llama3-2024" in old.basis and new.calibrated
-    assert not family_efficiency("gaudi").calibrated
+    assert not family_efficiency("trainium").calibrated
+    with training_stack("gaudi-megatron-2024"):
+        gaudi = family_efficiency("gaudi")
+    assert gaudi.calibrated and "gaudi2-perf-1.19" in gaudi.basis
+
+
+def test_gaudi_loso_predicts_each_release_from_the_other():
+    rows = [r for r in DOC["loso"] if r["family"] == "gaudi"]
+    assert {r["source_id"] for r in rows} == {"gaudi2-perf-1.18", "gaudi2-perf-1.19"}
+    assert all(abs(r["error"]) <= vt.LOSO_TARGET for r in rows), rows

@@ -124,6 +124,8 @@ TRAINING_STACKS: dict[str, str] = {
     "meta-llama3-2024": "Meta's Llama 3 pre-training stack on H100 (2024)",
     "nemo-2025": "NeMo / Megatron-Bridge containers 25.09-26.04 (Megatron-Core, 2025-26)",
     "maxtext-2025": "MaxText on Cloud TPU (JAX/XLA, 2025)",
+    "gaudi-megatron-2024": "Intel Gaudi Megatron-LM fork (Megatron-Core r0.9 base), Intel Gaudi "
+                           "software 1.18-1.19 (2024-25)",
 }
 
 _STACK: ContextVar[str | None] = ContextVar("training_stack", default=None)
