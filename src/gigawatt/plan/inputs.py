@@ -57,6 +57,8 @@ class PlanInputs:
         ``kacc``: a training run placed at a site needs at least ``kacc`` thousand active
         accelerators of that type there in that year (set by the layer that places runs,
         see ``gigawatt.ops.placement``; None: no placement requirement).
+    site_swing_mw : optional year x site, MW a placed training run can drop within seconds
+        (set with ``training_sites``, see ``gigawatt.ops.power_swing``; None: no swing).
     inference_demand_tokens_per_s : year x inference workload, output tokens/s to serve.
     inference_tokens_per_s_per_gpu : accelerator x inference workload (0: cannot serve).
     facility : hall parameters ``capex_usd_per_mw``, ``build_years``, ``land_m2_per_mw``,
@@ -94,6 +96,7 @@ class PlanInputs:
     reference_model: str = ""
     notes: list[str] = field(default_factory=list)
     training_sites: pd.DataFrame | None = None
+    site_swing_mw: pd.DataFrame | None = None
 
     @property
     def start_year(self) -> int:
