@@ -17,7 +17,7 @@ from gigawatt.ops import simulate
 from gigawatt.ops.placement import plan_with_placement
 from gigawatt.ops.power_swing import (
     accelerator_swing_fraction, job_power_series, ramp_stats, scenario_swing_mw,
-    site_swing_mw,
+    site_swing_mw, swing_absorber_usd_per_mw,
 )
 from gigawatt.perf.power_profile import (
     GPU_IDLE_FRACTION, busy_idle_w, step_power, swing_fraction,
@@ -209,3 +209,14 @@ def test_placement_gives_the_planner_the_swing_of_required_runs(catalog):
     swing = seen["swing"]
     assert swing is not None and swing.loc[2027].max() > 10  # >= 16k H100s: > 10 MW
     assert swing.loc[2026].max() == 0
+
+
+def test_absorbing_a_swing_costs_the_battery_power_part_plus_handover_energy(catalog):
+    bat = catalog.get("power_sources", "battery")
+    fast = swing_absorber_usd_per_mw(catalog, 100.0, 100.0)  # handed over in 1 minute
+    slow = swing_absorber_usd_per_mw(catalog, 100.0, 10.0)   # 10 minutes
+    assert fast == pytest.approx(bat.capex_usd_per_kw * 1e3
+                                 + bat.capex_usd_per_kwh * 1e3 * 0.5 / 60)
+    assert slow > fast > bat.capex_usd_per_kw * 1e3
+    with pytest.raises(ValidationError, match="swing_mw"):
+        swing_absorber_usd_per_mw(catalog, 0.0, 10.0)

@@ -43,6 +43,21 @@ def accelerator_swing_fraction(catalog: Catalog, accelerator: str) -> float:
     return swing_fraction(acc.tdp_w, acc.all_in_power_w, smoothing_fraction=smooth)
 
 
+def swing_absorber_usd_per_mw(catalog: Catalog, swing_mw: float,
+                              ramp_mw_per_min: float | None, source: str = "battery") -> float:
+    """Capex per MW of swing a battery absorbs, USD/MW: its power part (catalog
+    ``capex_usd_per_kw``) plus the energy to hand the swing over to the grid at its ramp
+    rate (a triangle of ``swing_mw`` by ``swing_mw / ramp`` minutes, ``capex_usd_per_kwh``).
+    Without a ramp limit the energy part is one minute of full swing."""
+    if not (math.isfinite(swing_mw) and swing_mw > 0):
+        raise ValidationError(f"{swing_mw!r} is out of range; allowed: > 0 MW",
+                              field="swing_mw")
+    bat = catalog.get("power_sources", source)
+    minutes = swing_mw / ramp_mw_per_min / 2.0 if ramp_mw_per_min else 1.0
+    mwh_per_mw = minutes / 60.0
+    return bat.capex_usd_per_kw * 1e3 + bat.capex_usd_per_kwh * 1e3 * mwh_per_mw
+
+
 def _fractions(catalog: Catalog | None, accelerators: list[str]) -> dict[str, float]:
     if catalog is None:
         from ..catalog import load_catalog
