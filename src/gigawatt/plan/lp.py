@@ -44,7 +44,7 @@ SLACKS = {
     "inference-mtok_per_s-lower": ("slack-inference_mtok_per_s", 10.0,
                                    "million output tokens/s"),
     "grid-capacity_mw-upper": ("slack-grid_mw", PENALTY, "MW"),
-    "emissions-tco2-upper": ("slack-emissions_tco2", PENALTY / 1e3, "tCO2"),
+    "emissions-mtco2-upper": ("slack-emissions_mtco2", PENALTY, "MtCO2"),
 }
 INF = float("inf")
 
@@ -405,15 +405,16 @@ def define_power_market(m: ArrayModel, inputs: PlanInputs, t: _Terms) -> None:
 
 
 def define_emissions(m: ArrayModel, inputs: PlanInputs, t: _Terms) -> None:
-    """emissions-tco2-upper: tCO2 emitted per year within the cap."""
+    """emissions-mtco2-upper: MtCO2 emitted per year within the cap (in tCO2)."""
     cap = emissions_cap(inputs)
     if cap is None:
         return
     has = ~np.isnan(cap)
     coords = [inputs.years.to_numpy()]
-    slack = m.add_cols("slack-emissions_tco2", ("year",), coords, has)
-    m.add_rows("emissions-tco2-upper", ("year",), coords, t.emissions_tco2 - Expr.of(slack),
-               "<=", np.nan_to_num(cap), mask=has)
+    slack = m.add_cols("slack-emissions_mtco2", ("year",), coords, has)
+    m.add_rows("emissions-mtco2-upper", ("year",), coords,
+               t.emissions_tco2 * 1e-6 - Expr.of(slack), "<=", np.nan_to_num(cap) / 1e6,
+               mask=has)
 
 
 def define_supply(m: ArrayModel, inputs: PlanInputs, t: _Terms) -> None:

@@ -265,11 +265,12 @@ def define_emissions(m: linopy.Model, inputs: PlanInputs, t: Terms) -> None:
         return
     y = inputs.years.to_numpy()
     has = xr.DataArray(~np.isnan(cap), coords={"year": y}, dims=["year"])
-    slack = m.add_variables(lower=0, coords=[inputs.years], name="slack-emissions_tco2",
+    slack = m.add_variables(lower=0, coords=[inputs.years], name="slack-emissions_mtco2",
                             mask=has)
-    m.add_constraints(t.emissions_tco2 - slack
-                      <= xr.DataArray(np.nan_to_num(cap), coords={"year": y}, dims=["year"]),
-                      name="emissions-tco2-upper", mask=has)
+    m.add_constraints(t.emissions_tco2 * 1e-6 - slack
+                      <= xr.DataArray(np.nan_to_num(cap) / 1e6, coords={"year": y},
+                                      dims=["year"]),
+                      name="emissions-mtco2-upper", mask=has)
 
 
 def define_supply(m: linopy.Model, inputs: PlanInputs, t: Terms) -> None:

@@ -106,7 +106,8 @@ class PlanResult(ResultRepr):
                 "totals": self.totals, "phases": phase_records(self),
                 "years": to_records(self.fleet.join(self.costs[["capex_usd", "opex_usd"]])),
                 "power": to_records(self.power[[c for c in POWER_KEYS
-                                                if c in self.power.columns]]),
+                                                if c in self.power.columns]]
+                                    .set_index("year")),
                 "binding": self.binding, "relaxations": self.relaxations,
                 "time_to_train": to_records(self.training),
                 "accelerators": (to_records(self.accelerators)

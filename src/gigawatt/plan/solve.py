@@ -37,7 +37,7 @@ SLACK_UNITS = {
     "slack-training_site_kacc": (1e3, "accelerators"),
     "slack-inference_mtok_per_s": (1e6, "output tokens/s"),
     "slack-grid_mw": (1.0, "MW"),
-    "slack-emissions_tco2": (1.0, "tCO2"),
+    "slack-emissions_mtco2": (1e6, "tCO2"),
 }
 #: constraint family -> (what one unit of its right-hand side is, in words)
 RHS_UNITS = {
@@ -54,7 +54,7 @@ RHS_UNITS = {
     "hall-lead_mw-upper": "MW of hall already under construction",
     "grid-capacity_mw-upper": "MW of grid interconnection in the year",
     "power-supply_mw-upper": "MW of new supply (e.g. turbine slots) of the source",
-    "emissions-tco2-upper": "tCO2 of emissions cap (the shadow carbon price)",
+    "emissions-mtco2-upper": "MtCO2 of emissions cap (the shadow carbon price)",
 }
 
 FAMILY_ORDER = {f: i for i, f in enumerate(RHS_UNITS)}
@@ -236,7 +236,7 @@ def _relax_message(family: str, where: dict[str, Any], amount: float, unit: str)
                                         "shortfall)",
             "inference-mtok_per_s-lower": "inference demand (shortfall)",
             "grid-capacity_mw-upper": "grid interconnection",
-            "emissions-tco2-upper": "emissions cap"}[family]
+            "emissions-mtco2-upper": "emissions cap"}[family]
     at = ", ".join(f"{k} {v}" for k, v in where.items())
     verb = "missed by" if "demand" in what else "raised by"
     return f"{what} ({at}) {verb} {amount:,.4g} {unit}"
