@@ -101,3 +101,29 @@ def test_plan_json_power_rows(base):
         "year", "site", "source", "capacity_mw", "new_mw", "energy_gwh", "emissions_tco2"}
     assert d["totals"]["emissions_tco2"] == pytest.approx(
         sum(p["emissions_tco2"] for p in d["power"]))
+
+
+def test_scenario_power_block_sets_carbon_cap_and_supply(tmp_path, catalog):
+    import yaml
+
+    from gigawatt.errors import ValidationError
+    from gigawatt.plan import capability_for, plan_inputs
+    from gigawatt.scenario import load_scenario
+
+    doc = yaml.safe_load(open("src/gigawatt/scenarios/colossus.yaml"))
+    doc["power"] = {"carbon_price_usd_per_tco2": 200.0,
+                    "emissions_cap_tco2_by_year": {2027: 1.0e6},
+                    "source_supply_mw_by_year": {"gas-turbine": {2025: 50.0}}}
+    path = tmp_path / "s.yaml"
+    path.write_text(yaml.safe_dump(doc))
+    sc = load_scenario(str(path), catalog)
+    inputs = plan_inputs(sc, catalog, capability_for(sc, catalog))
+    assert inputs.carbon_price_usd_per_tco2 == 200.0
+    assert inputs.emissions_cap_tco2[2027] == 1.0e6 and np.isnan(inputs.emissions_cap_tco2[2026])
+    assert (inputs.source_supply_mw["gas-turbine"] == 50.0).all()
+    r = optimise(inputs)
+    assert r.power[r.power.year == 2027].emissions_tco2.sum() <= 1.0e6 * (1 + 1e-6)
+    doc["power"]["carbon_price_usd_per_tco2"] = -1
+    path.write_text(yaml.safe_dump(doc))
+    with pytest.raises(ValidationError, match="carbon_price_usd_per_tco2"):
+        load_scenario(str(path), catalog)

@@ -245,13 +245,29 @@ def _grid(sc: Scenario, cat: Catalog, years: pd.Index) -> tuple[pd.DataFrame, pd
     grid, factor = {}, {}
     for opt in sc.sites:
         site = cat.site(opt.site)
-        by_year = site.grid_mw_by_year
+        by_year = opt.grid_mw_by_year or site.grid_mw_by_year
         grid[site.id] = ([_latest(by_year, y) for y in years] if by_year is not None
                          else [np.nan] * len(years))
         f = cat.get("electricity_prices", site.region).emissions_tco2_per_mwh
         factor[site.id] = np.nan if f is None else float(f)
     return (pd.DataFrame(grid, index=years).rename_axis(columns="site"),
             pd.Series(factor, dtype=float).rename_axis("site"))
+
+
+def _power_policy(sc: Scenario, years: pd.Index, sources: pd.Index) -> dict[str, Any]:
+    """PlanInputs fields of the scenario's ``power:`` block (carbon, cap, supply)."""
+    pw = sc.power
+    if pw is None:
+        return {}
+    cap = pd.Series({y: float(pw.emissions_cap_tco2_by_year[y]) if y in
+                     pw.emissions_cap_tco2_by_year else np.nan for y in years}, dtype=float)
+    supply = pd.DataFrame(np.nan, index=years, columns=sources)
+    for src, by_year in pw.source_supply_mw_by_year.items():
+        if src in supply.columns:
+            supply[src] = [_latest(by_year, y) if any(k <= y for k in by_year) else np.nan
+                           for y in years]
+    return {"carbon_price_usd_per_tco2": float(pw.carbon_price_usd_per_tco2),
+            "emissions_cap_tco2": cap.rename_axis("year"), "source_supply_mw": supply}
 
 
 def _existing(sc: Scenario) -> pd.DataFrame:
@@ -320,7 +336,8 @@ def plan_inputs(sc: Scenario, cat: Catalog, capability: Capability) -> PlanInput
         hardware_life_years=sc.hardware_life_years, vendor_max_share=sc.vendor_max_share,
         objective=sc.objective, reference_model=sc.reference_model,
         notes=list(capability.notes), grid_mw=grid_mw,
-        grid_emissions_tco2_per_mwh=grid_factor)
+        grid_emissions_tco2_per_mwh=grid_factor,
+        **_power_policy(sc, years, sources.index))
     precheck(inputs)
     return inputs
 
