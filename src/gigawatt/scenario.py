@@ -52,13 +52,42 @@ class SiteOption(_Strict):
     power_sources: list[str] | None = Field(None, description="Override: allowed power "
                                             "source ids.")
     pue: float | None = Field(None, ge=1.0, le=3.0, description="Override PUE.")
+    grid_mw_by_year: dict[Year, PowerMw] | None = Field(
+        None, description="Override: grid interconnection the utility delivers by year, MW "
+        "(>= 0; the latest entry at or before a year applies).")
     source: str | None = Field(None, description="Source id for the overrides.")
 
     @model_validator(mode="after")
     def _nonneg(self) -> "SiteOption":
-        for year, mw in (self.power_mw_by_year or {}).items():
-            if mw < 0:
-                raise ValueError(f"power_mw_by_year[{year}] = {mw}; allowed: >= 0")
+        for name in ("power_mw_by_year", "grid_mw_by_year"):
+            for year, mw in (getattr(self, name) or {}).items():
+                if mw < 0:
+                    raise ValueError(f"{name}[{year}] = {mw}; allowed: >= 0")
+        return self
+
+
+class PowerOptions(_Strict):
+    """Programme-wide power policy: carbon price, emissions cap, market supply limits."""
+
+    carbon_price_usd_per_tco2: float = Field(0.0, ge=0, le=10_000, description="Price "
+                                             "paid per tCO2 emitted, USD (0 to 10,000).")
+    emissions_cap_tco2_by_year: dict[Year, float] = Field(
+        default_factory=dict, description="Most tCO2 the programme may emit in a year "
+        "(years not listed: no cap; >= 0).")
+    source_supply_mw_by_year: dict[str, dict[Year, float]] = Field(
+        default_factory=dict, description="Override per power source id: new MW obtainable "
+        "per year over all sites (>= 0; replaces the catalog's supply_mw_per_year).")
+
+    @model_validator(mode="after")
+    def _nonneg(self) -> "PowerOptions":
+        for year, t in self.emissions_cap_tco2_by_year.items():
+            if t < 0:
+                raise ValueError(f"emissions_cap_tco2_by_year[{year}] = {t}; allowed: >= 0")
+        for src, years in self.source_supply_mw_by_year.items():
+            for year, mw in years.items():
+                if mw < 0:
+                    raise ValueError(f"source_supply_mw_by_year.{src}[{year}] = {mw}; "
+                                     "allowed: >= 0")
         return self
 
 
@@ -268,6 +297,8 @@ class Scenario(_Strict):
                                         "between sites that one training run may span.")
     uncertainties: list[Uncertainty] = Field(default_factory=list, description="Distributions "
                                              "on inputs, for `gigawatt risk`.")
+    power: PowerOptions | None = Field(None, description="Carbon price, emissions cap and "
+                                       "power-source supply limits for the planner.")
     financing: Financing | None = Field(None, description="Who pays, when, at what cost, "
                                         "and what the capacity earns (for `gigawatt "
                                         "finance`; see docs/finance.md).")
@@ -361,6 +392,8 @@ def _check_catalog_refs(sc: Scenario, cat: Catalog, doc: YamlDoc) -> None:
                                   field=f"links[{i}].sites")
     for supplier in sc.hbm_supply_gb_by_year:
         check("hbm_suppliers", supplier, ["hbm_supply_gb_by_year", supplier])
+    for src in (sc.power.source_supply_mw_by_year if sc.power else {}):
+        check("power_sources", src, ["power", "source_supply_mw_by_year", src])
     check("models", sc.reference_model, ["reference_model"])
     for i, w in enumerate(sc.workloads.training):
         check("models", w.model, ["workloads", "training", i, "model"])

@@ -72,6 +72,10 @@ class System(SourcedRow):
     fabric: str = Field(description="Id of its scale-out network fabric.")
     floor_m2_per_rack: float = Field(2.5, gt=0, description="White-space floor per rack "
                                      "including aisles, m2.")
+    power_smoothing_fraction: float | None = Field(
+        None, ge=0, le=1, description="Fraction of a training job's step-to-idle power "
+        "swing that the rack's own energy storage and power floor absorb within seconds "
+        "(NVIDIA GB300 power smoothing; None: 0, no smoothing).")
 
 
 class Fabric(SourcedRow):
@@ -143,6 +147,34 @@ class PowerSource(SourcedRow):
     firm: bool = Field(description="True if it can serve load at any hour.")
     lead_time_years: float = Field(ge=0, description="From decision to operation, years.")
     life_years: float = Field(gt=0, description="Economic life, years.")
+    emissions_tco2_per_mwh: float | None = Field(
+        None, ge=0, le=2, description="CO2 emitted per MWh delivered, t (fuel: heat rate x "
+        "53.06 kgCO2/MMBtu; None: the grid's regional factor for grid supply, 0 otherwise).")
+    heat_rate_mmbtu_per_mwh: float | None = Field(
+        None, gt=0, le=20, description="Fuel burned per MWh delivered, MMBtu (HHV) "
+        "(None: no fuel).")
+    fuel_usd_per_mmbtu: float | None = Field(None, ge=0, le=100, description="Fuel price, "
+                                             "USD/MMBtu (None: no fuel).")
+    variable_om_usd_per_mwh: float | None = Field(
+        None, ge=0, description="Variable O&M, USD/MWh; energy_usd_per_mwh = fuel x heat "
+        "rate + this (None: not stated separately).")
+    unit_mw: float | None = Field(None, gt=0, description="Size of one unit (turbine, engine, "
+                                  "reactor), MW, for N+1 and the loss when one trips "
+                                  "(None: not unit-based, e.g. the grid).")
+    forced_outage_rate: float = Field(0.0, ge=0, lt=1, description="Fraction of hours a "
+                                      "unit is unavailable from forced outages (grid: its "
+                                      "unavailability at the site).")
+    supply_mw_per_year: float | None = Field(
+        None, gt=0, description="New capacity of this source one programme can obtain per "
+        "year, MW (manufacturing slots, contracts; None: no market limit).")
+    absorbs_swings: bool = Field(False, description="Can follow a training job's power "
+                                 "swing within seconds (batteries; the battery row sets it).")
+
+    def emissions_factor(self, grid_tco2_per_mwh: float | None = None) -> float:
+        """tCO2 per MWh: this row's factor, or the region's for a grid row without one."""
+        if self.emissions_tco2_per_mwh is not None:
+            return self.emissions_tco2_per_mwh
+        return float(grid_tco2_per_mwh or 0.0) if self.kind == "grid" else 0.0
 
 
 class ElectricityPrice(SourcedRow):
@@ -150,6 +182,9 @@ class ElectricityPrice(SourcedRow):
 
     usd_per_mwh: float = Field(gt=0, description="Average industrial price, USD/MWh.")
     year: int = Field(ge=2000, le=2040, description="Year of the price.")
+    emissions_tco2_per_mwh: float | None = Field(
+        None, ge=0, le=2, description="Average CO2 of the region's grid electricity, t per "
+        "MWh (EPA eGRID subregion or the country's factor; None: not stated).")
 
 
 class HbmSupplier(SourcedRow):
@@ -168,18 +203,40 @@ class Site(SourcedRow):
                                                "the site (grid + permitted on-site) by year, MW.")
     cooling: str = Field("liquid", description="Cooling id of the halls built there.")
     power_sources: list[str] = Field(min_length=1, description="Power source ids allowed.")
+    latitude_deg: float | None = Field(None, ge=-90, le=90, description="Latitude, degrees "
+                                       "north (for the solar profile).")
+    solar_capacity_factor: float | None = Field(
+        None, gt=0, le=0.5, description="Annual AC capacity factor of single-axis tracking "
+        "PV at the site (None: the solar source's catalog value).")
+    grid_mw_by_year: dict[int, float] | None = Field(
+        None, description="Power the utility interconnection delivers by year, MW; the "
+        "latest entry at or before a year applies (None: the whole power_mw_by_year).")
+    grid_ramp_mw_per_min: float | None = Field(
+        None, gt=0, description="Load change the grid tolerates at the site, MW per minute "
+        "(None: not limited).")
 
     @model_validator(mode="after")
     def _power_nonneg(self) -> "Site":
-        for year, mw in self.power_mw_by_year.items():
-            if mw < 0:
-                raise ValueError(f"power_mw_by_year[{year}] = {mw} must be >= 0")
+        for name in ("power_mw_by_year", "grid_mw_by_year"):
+            for year, mw in (getattr(self, name) or {}).items():
+                if mw < 0:
+                    raise ValueError(f"{name}[{year}] = {mw} must be >= 0")
         return self
 
     def power_mw_in(self, year: int) -> float:
         """Power available in a year: the latest entry at or before it (0 before the first)."""
-        past = [y for y in self.power_mw_by_year if y <= year]
-        return self.power_mw_by_year[max(past)] if past else 0.0
+        return _latest(self.power_mw_by_year, year)
+
+    def grid_mw_in(self, year: int) -> float:
+        """Grid interconnection in a year (the site's power where no grid split is given)."""
+        if self.grid_mw_by_year is None:
+            return self.power_mw_in(year)
+        return _latest(self.grid_mw_by_year, year)
+
+
+def _latest(by_year: dict[int, float], year: int) -> float:
+    past = [y for y in by_year if y <= year]
+    return float(by_year[max(past)]) if past else 0.0
 
 
 class MoE(StrictNumbers):

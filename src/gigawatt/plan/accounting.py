@@ -14,7 +14,8 @@ import pandas as pd
 
 from .inputs import BATTERY_HOURS, PlanInputs
 from .installed import (
-    HOURS_PER_YEAR, energy_price, existing_it_mw, existing_power_mw, site_limit_mw,
+    HOURS_PER_YEAR, carbon_price, emission_factors, energy_price, existing_it_mw,
+    existing_power_mw, site_limit_mw,
 )
 
 
@@ -107,8 +108,10 @@ def power_table(inputs: PlanInputs, d: Decisions) -> pd.DataFrame:
     cap = cap + existing_power_mw(inputs).reindex(index=s, columns=p).to_numpy()[None]
     gen = _cube(d.gen_gwh, "gen_gwh", [y, s, p])
     idx = pd.MultiIndex.from_product([y, s, p], names=["year", "site", "source"])
+    tco2 = gen * 1e3 * emission_factors(inputs)[None]
     df = pd.DataFrame({"capacity_mw": cap.ravel(), "energy_gwh": gen.ravel(),
-                       "new_mw": _cube(d.power_mw, "power_mw", [y, s, p]).ravel()},
+                       "new_mw": _cube(d.power_mw, "power_mw", [y, s, p]).ravel(),
+                       "emissions_tco2": tco2.ravel()},
                       index=idx).reset_index()
     return df[(df.capacity_mw > 1e-9) | (df.energy_gwh > 1e-9)].reset_index(drop=True)
 
@@ -156,6 +159,8 @@ def cost_by_year(inputs: PlanInputs, d: Decisions) -> pd.DataFrame:
         "capex_data_hall_usd": hall_new.sum(axis=1) * fac["capex_usd_per_mw"],
         "capex_power_usd": (pw_new * per_mw).sum(axis=(1, 2)),
         "opex_energy_usd": (gen * 1e3 * price[None]).sum(axis=(1, 2)),
+        "opex_carbon_usd": (gen * 1e3 * emission_factors(inputs)[None]).sum(axis=(1, 2))
+        * carbon_price(inputs),
         "opex_power_om_usd": (cap * ps.fixed_opex_usd_per_kw_year.to_numpy() * 1e3)
         .sum(axis=(1, 2)),
         "opex_hall_usd": halls * fac["capex_usd_per_mw"] * fac["opex_fraction_per_year"],

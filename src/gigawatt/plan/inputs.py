@@ -57,6 +57,17 @@ class PlanInputs:
         ``kacc``: a training run placed at a site needs at least ``kacc`` thousand active
         accelerators of that type there in that year (set by the layer that places runs,
         see ``gigawatt.ops.placement``; None: no placement requirement).
+    site_swing_mw : optional year x site, MW a placed training run can drop within seconds
+        (set with ``training_sites``, see ``gigawatt.ops.power_swing``; None: no swing).
+    grid_mw : optional year x site, grid interconnection MW the utility delivers (NaN or
+        None: the grid is limited only by the site's power).
+    grid_emissions_tco2_per_mwh : optional site, the grid's average tCO2/MWh (region).
+    carbon_price_usd_per_tco2 : USD per tCO2 emitted (a number, or a Series by year).
+    emissions_cap_tco2 : optional year, most tCO2 emitted in the year (NaN: no cap).
+    source_supply_mw : optional year x source, most new MW of the source obtainable in
+        the year over all sites (NaN: no market limit).
+    power_sources may carry ``emissions_tco2_per_mwh`` (NaN for the grid: the site's
+        regional factor) and ``supply_mw_per_year``; missing columns mean 0 and no limit.
     inference_demand_tokens_per_s : year x inference workload, output tokens/s to serve.
     inference_tokens_per_s_per_gpu : accelerator x inference workload (0: cannot serve).
     facility : hall parameters ``capex_usd_per_mw``, ``build_years``, ``land_m2_per_mw``,
@@ -94,6 +105,12 @@ class PlanInputs:
     reference_model: str = ""
     notes: list[str] = field(default_factory=list)
     training_sites: pd.DataFrame | None = None
+    site_swing_mw: pd.DataFrame | None = None
+    grid_mw: pd.DataFrame | None = None
+    grid_emissions_tco2_per_mwh: pd.Series | None = None
+    carbon_price_usd_per_tco2: float | pd.Series = 0.0
+    emissions_cap_tco2: pd.Series | None = None
+    source_supply_mw: pd.DataFrame | None = None
 
     @property
     def start_year(self) -> int:
@@ -210,12 +227,47 @@ def _power_sources(sc: Scenario, cat: Catalog) -> tuple[pd.DataFrame, pd.DataFra
                      "energy_usd_per_mwh": (np.nan if p.energy_usd_per_mwh is None
                                             else p.energy_usd_per_mwh),
                      "capacity_factor": p.capacity_factor, "firm": p.firm,
-                     "lead_time_years": p.lead_time_years})
+                     "lead_time_years": p.lead_time_years,
+                     "emissions_tco2_per_mwh": (np.nan if p.emissions_tco2_per_mwh is None
+                                                else p.emissions_tco2_per_mwh),
+                     "supply_mw_per_year": (np.nan if p.supply_mw_per_year is None
+                                            else p.supply_mw_per_year)})
     matrix = pd.DataFrame(False, index=pd.Index(list(allowed), name="site"),
                           columns=pd.Index(ids, name="source"))
     for site, ps in allowed.items():
         matrix.loc[site, ps] = True
     return pd.DataFrame(rows).set_index("source"), matrix
+
+
+def _grid(sc: Scenario, cat: Catalog, years: pd.Index) -> tuple[pd.DataFrame, pd.Series]:
+    """year x site grid MW (NaN where the site gives no grid split) and each site's
+    regional grid tCO2/MWh."""
+    grid, factor = {}, {}
+    for opt in sc.sites:
+        site = cat.site(opt.site)
+        by_year = opt.grid_mw_by_year or site.grid_mw_by_year
+        grid[site.id] = ([_latest(by_year, y) for y in years] if by_year is not None
+                         else [np.nan] * len(years))
+        f = cat.get("electricity_prices", site.region).emissions_tco2_per_mwh
+        factor[site.id] = np.nan if f is None else float(f)
+    return (pd.DataFrame(grid, index=years).rename_axis(columns="site"),
+            pd.Series(factor, dtype=float).rename_axis("site"))
+
+
+def _power_policy(sc: Scenario, years: pd.Index, sources: pd.Index) -> dict[str, Any]:
+    """PlanInputs fields of the scenario's ``power:`` block (carbon, cap, supply)."""
+    pw = sc.power
+    if pw is None:
+        return {}
+    cap = pd.Series({y: float(pw.emissions_cap_tco2_by_year[y]) if y in
+                     pw.emissions_cap_tco2_by_year else np.nan for y in years}, dtype=float)
+    supply = pd.DataFrame(np.nan, index=years, columns=sources)
+    for src, by_year in pw.source_supply_mw_by_year.items():
+        if src in supply.columns:
+            supply[src] = [_latest(by_year, y) if any(k <= y for k in by_year) else np.nan
+                           for y in years]
+    return {"carbon_price_usd_per_tco2": float(pw.carbon_price_usd_per_tco2),
+            "emissions_cap_tco2": cap.rename_axis("year"), "source_supply_mw": supply}
 
 
 def _existing(sc: Scenario) -> pd.DataFrame:
@@ -268,6 +320,7 @@ def plan_inputs(sc: Scenario, cat: Catalog, capability: Capability) -> PlanInput
     share, hbm_supply = _hbm(sc, cat, years)
     sites, site_power = _sites(sc, cat, years)
     sources, site_sources = _power_sources(sc, cat)
+    grid_mw, grid_factor = _grid(sc, cat, years)
     inputs = PlanInputs(
         scenario_id=sc.id, years=years, phases=_phases(sc),
         accelerators=_accelerators(sc, cat, capability), hbm_share=share,
@@ -282,7 +335,9 @@ def plan_inputs(sc: Scenario, cat: Catalog, capability: Capability) -> PlanInput
         facility=_facility(cat), discount_rate=sc.discount_rate,
         hardware_life_years=sc.hardware_life_years, vendor_max_share=sc.vendor_max_share,
         objective=sc.objective, reference_model=sc.reference_model,
-        notes=list(capability.notes))
+        notes=list(capability.notes), grid_mw=grid_mw,
+        grid_emissions_tco2_per_mwh=grid_factor,
+        **_power_policy(sc, years, sources.index))
     precheck(inputs)
     return inputs
 

@@ -53,16 +53,25 @@ def site_limit_mw(inputs: PlanInputs) -> pd.DataFrame:
 
 def existing_power_mw(inputs: PlanInputs) -> pd.DataFrame:
     """site x source: power serving the installed base, credited to the site's first firm
-    source (grid preferred)."""
+    source (grid preferred, up to the grid MW of the first year; the rest on the next
+    firm source)."""
     out = pd.DataFrame(0.0, index=inputs.site_sources.index, columns=inputs.site_sources.columns)
     fac = existing_it_mw(inputs) * inputs.sites.pue
     ps = inputs.power_sources
     order = sorted(ps.index, key=lambda p: (ps.kind[p] != "grid", not ps.firm[p], p))
+    grid = inputs.grid_mw.iloc[0] if inputs.grid_mw is not None else None
     for site, mw in fac.items():
         firm = [p for p in order if inputs.site_sources.loc[site, p] and ps.firm[p]
                 and ps.kind[p] != "battery"]
-        if mw > 0 and firm:
-            out.loc[site, firm[0]] = mw
+        for k, p in enumerate(firm):
+            if mw <= 0:
+                break
+            room = mw
+            if (ps.kind[p] == "grid" and grid is not None and k < len(firm) - 1
+                    and pd.notna(grid.get(site, np.nan))):
+                room = min(mw, float(grid[site]))  # the rest on the next firm source
+            out.loc[site, p] = room
+            mw -= room
     return out
 
 
@@ -90,3 +99,55 @@ def discount_factors(inputs: PlanInputs) -> np.ndarray:
     """Discount factor of each year to the programme start."""
     y = inputs.years.to_numpy()
     return (1 + inputs.discount_rate) ** -(y - y[0]).astype(float)
+
+
+def emission_factors(inputs: PlanInputs) -> np.ndarray:
+    """site x source tCO2 per MWh drawn: the source's factor; a grid source without one
+    takes its site's regional factor (``grid_emissions_tco2_per_mwh``; 0 without it)."""
+    ps = inputs.power_sources
+    own = (ps["emissions_tco2_per_mwh"] if "emissions_tco2_per_mwh" in ps
+           else pd.Series(np.nan, index=ps.index)).to_numpy(float)
+    grid = (inputs.grid_emissions_tco2_per_mwh.reindex(inputs.sites.index).fillna(0.0)
+            .to_numpy(float) if inputs.grid_emissions_tco2_per_mwh is not None
+            else np.zeros(len(inputs.sites)))
+    is_grid = (ps.kind == "grid").to_numpy()
+    out = np.where(np.isnan(own)[None, :] & is_grid[None, :], grid[:, None],
+                   np.nan_to_num(own)[None, :])
+    return out
+
+
+def carbon_price(inputs: PlanInputs) -> np.ndarray:
+    """USD per tCO2 in each programme year."""
+    c = inputs.carbon_price_usd_per_tco2
+    if isinstance(c, pd.Series):
+        return c.reindex(inputs.years).fillna(0.0).to_numpy(float)
+    return np.full(len(inputs.years), float(c or 0.0))
+
+
+def grid_limit_mw(inputs: PlanInputs) -> np.ndarray | None:
+    """year x site grid MW (NaN: no grid limit), or None without any."""
+    if inputs.grid_mw is None:
+        return None
+    g = inputs.grid_mw.reindex(index=inputs.years, columns=inputs.sites.index).to_numpy(float)
+    return g if (~np.isnan(g)).any() else None
+
+
+def source_supply(inputs: PlanInputs) -> np.ndarray | None:
+    """year x source most new MW per year (NaN: none), or None without any limit."""
+    ps = inputs.power_sources
+    sup = pd.DataFrame(np.nan, index=inputs.years, columns=ps.index)
+    if "supply_mw_per_year" in ps:
+        for p, v in ps.supply_mw_per_year.items():
+            sup[p] = v
+    if inputs.source_supply_mw is not None:
+        o = inputs.source_supply_mw.reindex(index=inputs.years, columns=ps.index)
+        sup = o.where(o.notna(), sup)
+    arr = sup.to_numpy(float)
+    return arr if (~np.isnan(arr)).any() else None
+
+
+def emissions_cap(inputs: PlanInputs) -> np.ndarray | None:
+    if inputs.emissions_cap_tco2 is None:
+        return None
+    c = inputs.emissions_cap_tco2.reindex(inputs.years).to_numpy(float)
+    return c if (~np.isnan(c)).any() else None

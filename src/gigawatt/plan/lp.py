@@ -20,8 +20,9 @@ import numpy as np
 
 from .inputs import BATTERY_HOURS, PlanInputs, lead_years
 from .installed import (
-    HOURS_PER_YEAR, discount_factors, energy_price, existing_it_mw, existing_kacc,
-    existing_power_mw, site_limit_mw, source_lead_years,
+    HOURS_PER_YEAR, carbon_price, discount_factors, emission_factors, emissions_cap,
+    energy_price, existing_it_mw, existing_kacc, existing_power_mw, grid_limit_mw,
+    site_limit_mw, source_lead_years, source_supply,
 )
 
 #: objective units per slack unit; far above the most any unit of a limit can buy
@@ -42,6 +43,8 @@ SLACKS = {
                                  "thousand accelerators"),
     "inference-mtok_per_s-lower": ("slack-inference_mtok_per_s", 10.0,
                                    "million output tokens/s"),
+    "grid-capacity_mw-upper": ("slack-grid_mw", PENALTY, "MW"),
+    "emissions-mtco2-upper": ("slack-emissions_mtco2", PENALTY, "MtCO2"),
 }
 INF = float("inf")
 
@@ -268,6 +271,7 @@ class _Terms:
     power_cum_mw: Expr  # year, site, source
     capex_busd: Expr    # year
     opex_busd: Expr     # year
+    emissions_tco2: Expr  # year
 
 
 def _add_variables(m: ArrayModel, inputs: PlanInputs) -> None:
@@ -318,9 +322,13 @@ def _terms(m: ArrayModel, inputs: PlanInputs) -> _Terms:
     hall_cum = cumulative(m.cols["hall_mw"].index(), ny).sum(1)
     hall_om = hall_cum * (fac["capex_usd_per_mw"] * fac["opex_fraction_per_year"] / 1e9)
     support = (active * (acc_busd * fac["hardware_support_fraction_per_year"])).sum(2).sum(1)
+    emissions = (Expr.of(m.cols["gen_gwh"].index()) * (emission_factors(inputs) * 1e3)[None]
+                 ).sum(2).sum(1)
+    carbon = emissions * (carbon_price(inputs) / 1e9)
     return _Terms(active_kacc=active, it_mw=it_mw, facility_mw=facility_mw,
                   power_cum_mw=power_cum, capex_busd=capex_acc + capex_hall + capex_power,
-                  opex_busd=energy + fixed_om + hall_om + support)
+                  opex_busd=energy + fixed_om + hall_om + support + carbon,
+                  emissions_tco2=emissions)
 
 
 def _ys(inputs: PlanInputs) -> list:
@@ -370,6 +378,43 @@ def define_power_supply(m: ArrayModel, inputs: PlanInputs, t: _Terms) -> None:
         m.add_rows("power-battery_mw-charge", ("year", "site"), _ys(inputs),
                    (t.power_cum_mw * is_batt.astype(float)).sum(2)
                    - (t.power_cum_mw * variable).sum(2), "<=", 0.0)
+
+
+def define_grid(m: ArrayModel, inputs: PlanInputs, t: _Terms) -> None:
+    """grid-capacity_mw-upper: grid MW at a site within what the utility delivers."""
+    limit = grid_limit_mw(inputs)
+    if limit is None:
+        return
+    has = ~np.isnan(limit)
+    is_grid = (inputs.power_sources.kind == "grid").to_numpy(float)
+    slack = m.add_cols("slack-grid_mw", ("year", "site"), _ys(inputs), has)
+    m.add_rows("grid-capacity_mw-upper", ("year", "site"), _ys(inputs),
+               (t.power_cum_mw * is_grid).sum(2) - Expr.of(slack), "<=",
+               np.nan_to_num(limit), mask=has)
+
+
+def define_power_market(m: ArrayModel, inputs: PlanInputs, t: _Terms) -> None:
+    """power-supply_mw-upper: new MW of a source per year, all sites, within its market."""
+    sup = source_supply(inputs)
+    if sup is None:
+        return
+    coords = [inputs.years.to_numpy(), inputs.power_sources.index]
+    m.add_rows("power-supply_mw-upper", ("year", "source"), coords,
+               Expr.of(m.cols["power_mw"].index()).sum(1), "<=", np.nan_to_num(sup),
+               mask=~np.isnan(sup))
+
+
+def define_emissions(m: ArrayModel, inputs: PlanInputs, t: _Terms) -> None:
+    """emissions-mtco2-upper: MtCO2 emitted per year within the cap (in tCO2)."""
+    cap = emissions_cap(inputs)
+    if cap is None:
+        return
+    has = ~np.isnan(cap)
+    coords = [inputs.years.to_numpy()]
+    slack = m.add_cols("slack-emissions_mtco2", ("year",), coords, has)
+    m.add_rows("emissions-mtco2-upper", ("year",), coords,
+               t.emissions_tco2 * 1e-6 - Expr.of(slack), "<=", np.nan_to_num(cap) / 1e6,
+               mask=has)
 
 
 def define_supply(m: ArrayModel, inputs: PlanInputs, t: _Terms) -> None:
@@ -482,7 +527,8 @@ def define_budget(m: ArrayModel, inputs: PlanInputs, t: _Terms) -> None:
                    p.budget_usd / 1e9, family="budget-phase_busd-upper")
 
 
-CONSTRAINT_FAMILIES = (define_halls, define_site_power, define_power_supply, define_supply,
+CONSTRAINT_FAMILIES = (define_halls, define_site_power, define_power_supply, define_grid,
+                       define_power_market, define_emissions, define_supply,
                        define_hbm, define_vendor_share, define_training, define_inference,
                        define_budget)
 

@@ -34,8 +34,9 @@ import xarray as xr
 from .inputs import BATTERY_HOURS, PlanInputs, lead_years
 from .lp import COST_TIEBREAK, SLACKS  # one penalty table for both formulations
 from .installed import (  # noqa: F401  (site_limit_mw & co. are read from here too)
-    HOURS_PER_YEAR, discount_factors, energy_price, existing_it_mw, existing_kacc,
-    existing_power_mw, site_limit_mw, source_lead_years,
+    HOURS_PER_YEAR, carbon_price, discount_factors, emission_factors, emissions_cap,
+    energy_price, existing_it_mw, existing_kacc, existing_power_mw, grid_limit_mw,
+    site_limit_mw, source_lead_years, source_supply,
 )
 
 
@@ -49,6 +50,7 @@ class Terms:
     power_cum_mw: linopy.LinearExpression       # year, site, source
     capex_busd: linopy.LinearExpression         # year
     opex_busd: linopy.LinearExpression          # year
+    emissions_tco2: linopy.LinearExpression     # year
 
 
 def _da(s: pd.Series | pd.DataFrame) -> xr.DataArray:
@@ -149,9 +151,16 @@ def build_terms(m: linopy.Model, inputs: PlanInputs) -> Terms:
     support = (active_kacc * _da(a.capex_usd_per_accelerator.rename_axis("accelerator")
                                  * 1e3 / 1e9 * fac["hardware_support_fraction_per_year"])
                ).sum(["site", "accelerator"])
+    factor = xr.DataArray(emission_factors(inputs) * 1e3,
+                          coords={"site": sites.index.to_numpy(), "source": ps.index.to_numpy()},
+                          dims=["site", "source"])
+    emissions = (m.variables["gen_gwh"] * factor).sum(["site", "source"])
+    carbon = emissions * xr.DataArray(carbon_price(inputs) / 1e9,
+                                      coords={"year": inputs.years.to_numpy()}, dims=["year"])
     return Terms(active_kacc=active_kacc, it_mw=it_mw, facility_mw=facility_mw,
                  power_cum_mw=power_cum, capex_busd=capex_acc + capex_hall + capex_power,
-                 opex_busd=energy + fixed_om + hall_om + support)
+                 opex_busd=energy + fixed_om + hall_om + support + carbon,
+                 emissions_tco2=emissions)
 
 
 def define_hall_capacity(m: linopy.Model, inputs: PlanInputs, t: Terms) -> None:
@@ -216,6 +225,52 @@ def define_power_supply(m: linopy.Model, inputs: PlanInputs, t: Terms) -> None:
         m.add_constraints((t.power_cum_mw * batt).sum("source")
                           - (t.power_cum_mw * variable).sum("source") <= 0,
                           name="power-battery_mw-charge")
+
+
+def _ys_da(inputs: PlanInputs, arr: np.ndarray, second: str, labels) -> xr.DataArray:
+    return xr.DataArray(arr, coords={"year": inputs.years.to_numpy(), second: np.asarray(labels)},
+                        dims=["year", second])
+
+
+def define_grid(m: linopy.Model, inputs: PlanInputs, t: Terms) -> None:
+    """Grid MW at a site (cumulative) within what the utility delivers that year."""
+    limit = grid_limit_mw(inputs)
+    if limit is None:
+        return
+    has = _ys_da(inputs, ~np.isnan(limit), "site", inputs.sites.index)
+    slack = m.add_variables(lower=0, coords=[inputs.years, inputs.sites.index.rename("site")],
+                            name="slack-grid_mw", mask=has)
+    is_grid = _da((inputs.power_sources.kind == "grid").astype(float).rename_axis("source"))
+    m.add_constraints((t.power_cum_mw * is_grid).sum("source") - slack
+                      <= _ys_da(inputs, np.nan_to_num(limit), "site", inputs.sites.index),
+                      name="grid-capacity_mw-upper", mask=has)
+
+
+def define_power_market(m: linopy.Model, inputs: PlanInputs, t: Terms) -> None:
+    """New MW of each source per year over all sites within its market supply."""
+    sup = source_supply(inputs)
+    if sup is None:
+        return
+    src = inputs.power_sources.index
+    m.add_constraints(m.variables["power_mw"].sum("site")
+                      <= _ys_da(inputs, np.nan_to_num(sup), "source", src),
+                      name="power-supply_mw-upper",
+                      mask=_ys_da(inputs, ~np.isnan(sup), "source", src))
+
+
+def define_emissions(m: linopy.Model, inputs: PlanInputs, t: Terms) -> None:
+    """tCO2 emitted per year within the cap (years with one)."""
+    cap = emissions_cap(inputs)
+    if cap is None:
+        return
+    y = inputs.years.to_numpy()
+    has = xr.DataArray(~np.isnan(cap), coords={"year": y}, dims=["year"])
+    slack = m.add_variables(lower=0, coords=[inputs.years], name="slack-emissions_mtco2",
+                            mask=has)
+    m.add_constraints(t.emissions_tco2 * 1e-6 - slack
+                      <= xr.DataArray(np.nan_to_num(cap) / 1e6, coords={"year": y},
+                                      dims=["year"]),
+                      name="emissions-mtco2-upper", mask=has)
 
 
 def define_supply(m: linopy.Model, inputs: PlanInputs, t: Terms) -> None:
@@ -324,7 +379,8 @@ def define_budget(m: linopy.Model, inputs: PlanInputs, t: Terms) -> None:
 
 
 CONSTRAINT_FAMILIES = (define_hall_capacity, define_hall_lead, define_land, define_site_power,
-                       define_power_supply, define_supply, define_hbm, define_vendor_share,
+                       define_power_supply, define_grid, define_power_market,
+                       define_emissions, define_supply, define_hbm, define_vendor_share,
                        define_training, define_inference, define_budget)
 
 

@@ -105,6 +105,9 @@ class PlanResult(ResultRepr):
         return {"scenario": self.scenario, "status": self.status, "objective": self.objective,
                 "totals": self.totals, "phases": phase_records(self),
                 "years": to_records(self.fleet.join(self.costs[["capex_usd", "opex_usd"]])),
+                "power": to_records(self.power[[c for c in POWER_KEYS
+                                                if c in self.power.columns]]
+                                    .set_index("year")),
                 "binding": self.binding, "relaxations": self.relaxations,
                 "time_to_train": to_records(self.training),
                 "accelerators": (to_records(self.accelerators)
@@ -113,6 +116,10 @@ class PlanResult(ResultRepr):
                 "rounding_gap": self.rounding_gap,
                 **({"frontier": self.frontier} if self.frontier is not None else {})}
 
+
+#: the plan.json ``power`` row fields
+POWER_KEYS = ("year", "site", "source", "capacity_mw", "new_mw", "energy_gwh",
+              "emissions_tco2")
 
 TABLES = ("builds", "by_phase", "sites", "power", "costs", "fleet", "hbm", "training",
           "phases", "accelerators")
@@ -141,6 +148,8 @@ def totals(r: PlanResult) -> dict[str, float]:
         "effective_exaflops": float(r.fleet.effective_exaflops.max()),
         "peak_exaflops": float(r.fleet.peak_exaflops.max()),
         "effective_exaflop_s_years": float(r.fleet.effective_exaflops.sum()),
+        "emissions_tco2": (float(r.power.emissions_tco2.sum())
+                           if "emissions_tco2" in r.power else 0.0),
         "cost_per_gpu_hour_usd": cost / gpu_h if gpu_h else math.nan,
         "cost_per_effective_exaflop_day_usd": cost / ef_days if ef_days else math.nan,
     }

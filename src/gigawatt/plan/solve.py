@@ -36,6 +36,8 @@ SLACK_UNITS = {
     "slack-training_ttokens": (1e12, "tokens"),
     "slack-training_site_kacc": (1e3, "accelerators"),
     "slack-inference_mtok_per_s": (1e6, "output tokens/s"),
+    "slack-grid_mw": (1.0, "MW"),
+    "slack-emissions_mtco2": (1e6, "tCO2"),
 }
 #: constraint family -> (what one unit of its right-hand side is, in words)
 RHS_UNITS = {
@@ -50,6 +52,9 @@ RHS_UNITS = {
     "site-land_km2-upper": "km2 of land",
     "hall-it_mw-upper": "MW of data hall",
     "hall-lead_mw-upper": "MW of hall already under construction",
+    "grid-capacity_mw-upper": "MW of grid interconnection in the year",
+    "power-supply_mw-upper": "MW of new supply (e.g. turbine slots) of the source",
+    "emissions-mtco2-upper": "MtCO2 of emissions cap (the shadow carbon price)",
 }
 
 FAMILY_ORDER = {f: i for i, f in enumerate(RHS_UNITS)}
@@ -58,7 +63,7 @@ INDEX_OF = {"budget-phase_busd-upper": "phase", "training-tokens_t-lower": "work
 #: families whose binding entries are listed site first (the order the linopy
 #: formulation reports them in, which the plan's JSON keeps)
 SITE_FIRST = {"hall-it_mw-upper", "hall-lead_mw-upper", "site-land_km2-upper",
-              "site-power_mw-upper"}
+              "site-power_mw-upper", "grid-capacity_mw-upper"}
 
 
 @contextlib.contextmanager
@@ -229,7 +234,9 @@ def _relax_message(family: str, where: dict[str, Any], amount: float, unit: str)
             "training-tokens_t-lower": "training demand (shortfall)",
             "training-site_kacc-lower": "placed training run's accelerators (demand "
                                         "shortfall)",
-            "inference-mtok_per_s-lower": "inference demand (shortfall)"}[family]
+            "inference-mtok_per_s-lower": "inference demand (shortfall)",
+            "grid-capacity_mw-upper": "grid interconnection",
+            "emissions-mtco2-upper": "emissions cap"}[family]
     at = ", ".join(f"{k} {v}" for k, v in where.items())
     verb = "missed by" if "demand" in what else "raised by"
     return f"{what} ({at}) {verb} {amount:,.4g} {unit}"
