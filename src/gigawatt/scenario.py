@@ -77,6 +77,13 @@ class PowerOptions(_Strict):
     source_supply_mw_by_year: dict[str, dict[Year, float]] = Field(
         default_factory=dict, description="Override per power source id: new MW obtainable "
         "per year over all sites (>= 0; replaces the catalog's supply_mw_per_year).")
+    representative_days: int = Field(
+        4, ge=2, le=365, description="Days of each year on which supply is matched to load "
+        "hour block by hour block (2 to 365; the worst solar day is always one of them; "
+        "365: every day of the year).")
+    hours_per_block: Literal[1, 2, 3, 4, 6] = Field(
+        2, description="Length of a dispatch block, hours (1, 2, 3, 4 or 6; 1 with "
+        "representative_days 365 is a full hourly year).")
 
     @model_validator(mode="after")
     def _nonneg(self) -> "PowerOptions":

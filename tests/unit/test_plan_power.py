@@ -127,3 +127,79 @@ def test_scenario_power_block_sets_carbon_cap_and_supply(tmp_path, catalog):
     path.write_text(yaml.safe_dump(doc))
     with pytest.raises(ValidationError, match="carbon_price_usd_per_tco2"):
         load_scenario(str(path), catalog)
+
+
+def test_a_ramp_limit_forces_swing_absorbing_batteries(base):
+    free = optimise(base)
+    swing = pd.DataFrame(0.0, index=base.years, columns=base.sites.index)
+    swing.iloc[-1, 0] = 6.0                       # a placed run can drop 6 MW in seconds
+    ramp = pd.Series(1.0, index=base.sites.index)  # the grid follows 1 MW per minute
+    limited = dataclasses.replace(base, site_swing_mw=swing, grid_ramp_mw_per_min=ramp)
+    r = optimise(limited)
+    site, year = base.sites.index[0], int(base.years[-1])
+    batt = r.power[(r.power.source == "battery") & (r.power.site == site)
+                   & (r.power.year == year)].capacity_mw.sum()
+    assert batt >= 5.0 - 1e-6                     # swing 6 MW - 1 MW/min x 1 min
+    assert _by_source(free, "capacity_mw").get("battery", 0) < batt
+    assert "power-ramp_mw-lower" in _families(r)
+    assert not r.relaxations
+    # a grid that follows the whole swing needs no battery for it
+    easy = dataclasses.replace(limited, grid_ramp_mw_per_min=pd.Series(
+        10.0, index=base.sites.index))
+    assert "power-ramp_mw-lower" not in _families(optimise(easy))
+    _same_optimum(limited)
+
+
+def _dispatched(inputs, n_days: int = 4, block: int = 2):
+    """The inputs with dispatch periods of a solar site at 32 N (CF 0.27)."""
+    from gigawatt.solar import hourly_capacity_factor, representative_days
+
+    prof, w = representative_days(hourly_capacity_factor(32.0, 0.27), n_days)
+    k = 24 // block
+    cf = prof.reshape(n_days, k, block).mean(axis=2).ravel()
+    ns = len(inputs.sites)
+    return dataclasses.replace(inputs, solar_cf=np.tile(cf, (ns, 1)),
+                               period_hours=np.tile(np.repeat(w * block, k), (ns, 1)),
+                               block_hours=float(block))
+
+
+def _solar_site(inputs, battery: bool):
+    ok = inputs.site_sources.copy()
+    ok[:] = False
+    ok["solar-pv"] = True
+    ok["battery"] = battery
+    return dataclasses.replace(inputs, site_sources=ok)
+
+
+def test_solar_without_storage_cannot_carry_the_night(base):
+    load = optimise(base).sites.groupby("year").facility_power_mw.sum().max()
+    assert load > 1
+    dark = optimise(_dispatched(_solar_site(base, battery=False)))
+    # nothing can run at night: no load is powered and every demand goes unmet
+    assert dark.sites.facility_power_mw.max() < 1e-6
+    assert dark.relaxations
+    # the annual-energy view would call solar plus a 4-hour battery of the peak firm;
+    # matched in time, the battery must carry every night: several times the load
+    annual = optimise(_solar_site(base, battery=True))
+    timed = optimise(_dispatched(_solar_site(base, battery=True)))
+    batt = lambda r: r.power[r.power.source == "battery"].groupby("year").capacity_mw.sum()
+    peak = lambda r: r.sites.groupby("year").facility_power_mw.sum()
+    ratio_annual = (batt(annual) / peak(annual)).max()
+    ratio_timed = (batt(timed) / peak(timed)).dropna().max()
+    assert ratio_annual == pytest.approx(1.0, rel=0.05)
+    assert ratio_timed > 1.8 * ratio_annual
+    assert timed.totals["capex_usd"] / max(peak(timed).max(), 1e-9) > (
+        annual.totals["capex_usd"] / peak(annual).max())
+    _same_optimum(_dispatched(_solar_site(base, battery=True)))
+
+
+def test_dispatch_energy_matches_the_load(base):
+    r = optimise(_dispatched(base))
+    sites = r.sites.set_index(["year", "site"]).facility_power_mw
+    energy = r.power.groupby(["year", "site"]).energy_gwh.sum()
+    want = sites * base.facility["average_load_fraction"] * 8760 / 1e3
+    got = energy.reindex(want.index).fillna(0.0)
+    # supply equals the load; only the battery's losses add to it
+    assert (got >= want * (1 - 1e-6) - 1e-6).all()
+    assert (got <= want * 1.05 + 1e-6).all()
+    _same_optimum(_dispatched(base))

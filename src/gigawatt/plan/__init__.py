@@ -54,7 +54,7 @@ def optimise(inputs: PlanInputs, *, time_limit_s: float = 60.0, mip_rel_gap: flo
 
 def plan_scenario(scenario: Scenario | str, catalog: Catalog | None = None, *,
                   cache_dir: Path | str | None | bool = None, training_sites: Any = None,
-                  **kwargs) -> PlanResult:
+                  site_swing_mw: Any = None, **kwargs) -> PlanResult:
     """Plan a scenario (object, built-in id or path) with the real performance models.
 
     ``cache_dir`` holds the capability tables between runs (see :func:`capability_for`):
@@ -62,7 +62,9 @@ def plan_scenario(scenario: Scenario | str, catalog: Catalog | None = None, *,
     (:func:`gigawatt.cache.default_cache_dir`; ``$GIGAWATT_CACHE_DIR`` moves it),
     ``False`` for none; ``training_sites`` are placement requirements of training runs
     (see :class:`PlanInputs`; :func:`gigawatt.ops.placement.plan_with_placement` sets
-    them); other keywords go to :func:`optimise`.
+    them), ``site_swing_mw`` the MW those runs can drop within seconds at each site
+    (year x site, from :func:`gigawatt.ops.power_swing.scenario_swing_mw`); other keywords
+    go to :func:`optimise`.
     """
     cat = catalog or load_catalog()
     sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario, cat)
@@ -70,6 +72,8 @@ def plan_scenario(scenario: Scenario | str, catalog: Catalog | None = None, *,
     inputs = plan_inputs(sc, cat, cap)
     if training_sites is not None:
         inputs = dataclasses.replace(inputs, training_sites=training_sites)
+    if site_swing_mw is not None:
+        inputs = dataclasses.replace(inputs, site_swing_mw=site_swing_mw)
     return optimise(inputs, **kwargs)
 
 

@@ -23,6 +23,9 @@ from .capability import Capability
 
 #: hours of storage behind each MW of battery (a 4-hour battery, the common utility design)
 BATTERY_HOURS = 4.0
+#: round-trip efficiency of that battery (NREL ATB 2024, utility-scale battery storage:
+#: 85%, the ``nrel-atb-2024`` source of the catalog's battery row)
+BATTERY_EFFICIENCY = 0.85
 
 
 @dataclass(frozen=True)
@@ -61,6 +64,14 @@ class PlanInputs:
         (set with ``training_sites``, see ``gigawatt.ops.power_swing``; None: no swing).
     grid_mw : optional year x site, grid interconnection MW the utility delivers (NaN or
         None: the grid is limited only by the site's power).
+    solar_cf, period_hours, block_hours : optional dispatch periods (representative days x
+        hour blocks, see :func:`dispatch_periods`): ``solar_cf`` site x period, the solar
+        capacity factor; ``period_hours`` site x period, hours of the year each period
+        stands for (each site's row sums to 8,760); ``block_hours`` the length of a
+        period. None: no dispatch, power is balanced as annual energy and firm capacity.
+    grid_ramp_mw_per_min : optional site, the load change the site's grid tolerates, MW
+        per minute (NaN: not limited); with ``site_swing_mw`` it sets how much
+        swing-absorbing capacity (``absorbs_swings`` sources: batteries) a site needs.
     grid_emissions_tco2_per_mwh : optional site, the grid's average tCO2/MWh (region).
     carbon_price_usd_per_tco2 : USD per tCO2 emitted (a number, or a Series by year).
     emissions_cap_tco2 : optional year, most tCO2 emitted in the year (NaN: no cap).
@@ -111,6 +122,10 @@ class PlanInputs:
     carbon_price_usd_per_tco2: float | pd.Series = 0.0
     emissions_cap_tco2: pd.Series | None = None
     source_supply_mw: pd.DataFrame | None = None
+    grid_ramp_mw_per_min: pd.Series | None = None
+    solar_cf: np.ndarray | None = None
+    period_hours: np.ndarray | None = None
+    block_hours: float = 2.0
 
     @property
     def start_year(self) -> int:
@@ -231,7 +246,9 @@ def _power_sources(sc: Scenario, cat: Catalog) -> tuple[pd.DataFrame, pd.DataFra
                      "emissions_tco2_per_mwh": (np.nan if p.emissions_tco2_per_mwh is None
                                                 else p.emissions_tco2_per_mwh),
                      "supply_mw_per_year": (np.nan if p.supply_mw_per_year is None
-                                            else p.supply_mw_per_year)})
+                                            else p.supply_mw_per_year),
+                     "absorbs_swings": bool(p.absorbs_swings),
+                     "forced_outage_rate": float(p.forced_outage_rate or 0.0)})
     matrix = pd.DataFrame(False, index=pd.Index(list(allowed), name="site"),
                           columns=pd.Index(ids, name="source"))
     for site, ps in allowed.items():
@@ -268,6 +285,32 @@ def _power_policy(sc: Scenario, years: pd.Index, sources: pd.Index) -> dict[str,
                            for y in years]
     return {"carbon_price_usd_per_tco2": float(pw.carbon_price_usd_per_tco2),
             "emissions_cap_tco2": cap.rename_axis("year"), "source_supply_mw": supply}
+
+
+def dispatch_periods(sc: Scenario, cat: Catalog, sources: pd.DataFrame) -> dict[str, Any]:
+    """Dispatch periods of each site: representative days of its solar year (clear-sky
+    geometry at its latitude scaled to its capacity factor, :mod:`gigawatt.solar`), cut
+    into blocks of ``power.hours_per_block`` hours. The worst solar day is always one of
+    the days, so a plan that is firm on these days is firm at night and in winter."""
+    from ..solar import hourly_capacity_factor, representative_days
+
+    pw = sc.power
+    n_days = pw.representative_days if pw is not None else 4
+    block = pw.hours_per_block if pw is not None else 2
+    solar = sources[sources.kind == "solar"]
+    default_cf = float(solar.capacity_factor.iloc[0]) if len(solar) else 0.25
+    cfs, hours = [], []
+    for opt in sc.sites:
+        site = cat.site(opt.site)
+        lat = 35.0 if site.latitude_deg is None else site.latitude_deg
+        cf = site.solar_capacity_factor or default_cf
+        year = hourly_capacity_factor(lat, cf)
+        prof, w = (year, np.ones(365)) if n_days >= 365 else representative_days(year, n_days)
+        k = 24 // block
+        cfs.append(prof.reshape(len(w), k, block).mean(axis=2).ravel())
+        hours.append(np.repeat(np.asarray(w, float) * block, k))
+    return {"solar_cf": np.array(cfs), "period_hours": np.array(hours),
+            "block_hours": float(block)}
 
 
 def _existing(sc: Scenario) -> pd.DataFrame:
@@ -337,6 +380,11 @@ def plan_inputs(sc: Scenario, cat: Catalog, capability: Capability) -> PlanInput
         objective=sc.objective, reference_model=sc.reference_model,
         notes=list(capability.notes), grid_mw=grid_mw,
         grid_emissions_tco2_per_mwh=grid_factor,
+        **dispatch_periods(sc, cat, sources),
+        grid_ramp_mw_per_min=pd.Series(
+            {o.site: (np.nan if cat.site(o.site).grid_ramp_mw_per_min is None
+                      else float(cat.site(o.site).grid_ramp_mw_per_min)) for o in sc.sites},
+            dtype=float).rename_axis("site"),
         **_power_policy(sc, years, sources.index))
     precheck(inputs)
     return inputs

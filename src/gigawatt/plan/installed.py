@@ -151,3 +151,53 @@ def emissions_cap(inputs: PlanInputs) -> np.ndarray | None:
         return None
     c = inputs.emissions_cap_tco2.reindex(inputs.years).to_numpy(float)
     return c if (~np.isnan(c)).any() else None
+
+
+#: minutes a grid ramp has to follow a job's drop before the absorbing capacity hands the
+#: load back (the ramp rates are stated per minute)
+RAMP_WINDOW_MIN = 1.0
+
+
+def ramp_shortfall_mw(inputs: PlanInputs) -> np.ndarray | None:
+    """year x site MW of a placed training run's swing the site's grid cannot follow
+    within :data:`RAMP_WINDOW_MIN` (swing - ramp x window, >= 0); None where no run is
+    placed or no site states a ramp limit."""
+    swing, ramp = inputs.site_swing_mw, inputs.grid_ramp_mw_per_min
+    if swing is None or ramp is None or swing.empty:
+        return None
+    sw = swing.reindex(index=inputs.years, columns=inputs.sites.index).fillna(0.0)
+    r = ramp.reindex(inputs.sites.index).to_numpy(float)
+    short = np.where(np.isnan(r)[None, :], 0.0, sw.to_numpy(float) - r[None, :] * RAMP_WINDOW_MIN)
+    short = np.clip(short, 0.0, None)
+    return short if (short > 0).any() else None
+
+
+def absorbs_swings(inputs: PlanInputs) -> np.ndarray:
+    """Per source: 1 where it can follow a job's swing within seconds (batteries)."""
+    ps = inputs.power_sources
+    col = ps["absorbs_swings"] if "absorbs_swings" in ps else ps.kind == "battery"
+    return col.fillna(False).astype(bool).to_numpy(float)
+
+
+def dispatch_availability(inputs: PlanInputs) -> np.ndarray:
+    """site x source x period: the fraction of a source's MW that can run in a dispatch
+    period (solar: its capacity factor then; others: 1 - forced outage rate; batteries
+    0, they are dispatched by their own charge and discharge)."""
+    ps = inputs.power_sources
+    cf = inputs.solar_cf
+    fo = ps["forced_outage_rate"] if "forced_outage_rate" in ps else pd.Series(0.0, ps.index)
+    avail = np.broadcast_to((1.0 - fo.fillna(0.0).to_numpy(float))[None, :, None],
+                            (cf.shape[0], len(ps), cf.shape[1])).copy()
+    solar = (ps.kind == "solar").to_numpy()
+    avail[:, solar, :] = cf[:, None, :]
+    avail[:, (ps.kind == "battery").to_numpy(), :] = 0.0
+    return avail
+
+
+def previous_period(inputs: PlanInputs) -> np.ndarray:
+    """Index of the period before each one, cyclic within its day (a battery's state of
+    charge at a day's start is its state at that day's end)."""
+    n = inputs.solar_cf.shape[1]
+    k = int(round(24 / inputs.block_hours))
+    t = np.arange(n)
+    return (t // k) * k + (t % k - 1) % k

@@ -18,10 +18,11 @@ from typing import Any
 
 import numpy as np
 
-from .inputs import BATTERY_HOURS, PlanInputs, lead_years
+from .inputs import BATTERY_EFFICIENCY, BATTERY_HOURS, PlanInputs, lead_years
 from .installed import (
     HOURS_PER_YEAR, carbon_price, discount_factors, emission_factors, emissions_cap,
     energy_price, existing_it_mw, existing_kacc, existing_power_mw, grid_limit_mw,
+    absorbs_swings, dispatch_availability, previous_period, ramp_shortfall_mw,
     site_limit_mw, source_lead_years, source_supply,
 )
 
@@ -44,6 +45,7 @@ SLACKS = {
     "inference-mtok_per_s-lower": ("slack-inference_mtok_per_s", 10.0,
                                    "million output tokens/s"),
     "grid-capacity_mw-upper": ("slack-grid_mw", PENALTY, "MW"),
+    "power-ramp_mw-lower": ("slack-ramp_mw", PENALTY / 10, "MW"),
     "emissions-mtco2-upper": ("slack-emissions_mtco2", PENALTY, "MtCO2"),
 }
 INF = float("inf")
@@ -184,6 +186,7 @@ class ArrayModel:
     cost: np.ndarray | None = None
     n_col: int = 0
     n_row: int = 0
+    period_hours: np.ndarray | None = None  # site x dispatch period, when dispatched
 
     @property
     def key(self) -> tuple:
@@ -393,6 +396,64 @@ def define_grid(m: ArrayModel, inputs: PlanInputs, t: _Terms) -> None:
                np.nan_to_num(limit), mask=has)
 
 
+def define_dispatch(m: ArrayModel, inputs: PlanInputs, t: _Terms) -> None:
+    """Supply matched to load in every dispatch period (see model.py)."""
+    if inputs.solar_cf is None:
+        return
+    ps, ny = inputs.power_sources, len(inputs.years)
+    ns, nt = inputs.solar_cf.shape
+    yv, sites = inputs.years.to_numpy(), inputs.sites.index
+    periods = np.arange(nt)
+    allowed = inputs.site_sources.reindex(index=sites, columns=ps.index).to_numpy(bool)
+    is_batt = (ps.kind == "battery").to_numpy()
+    disp = m.add_cols("dispatch_mw", ("year", "site", "source", "period"),
+                      [yv, sites, ps.index, periods], (allowed & ~is_batt[None])[None, :, :, None])
+    has_batt = (allowed & is_batt[None]).any(axis=1)
+    ysp = [yv, sites, periods]
+    charge = m.add_cols("charge_mw", ("year", "site", "period"), ysp, has_batt[None, :, None])
+    discharge = m.add_cols("discharge_mw", ("year", "site", "period"), ysp,
+                           has_batt[None, :, None])
+    soc = m.add_cols("soc_mwh", ("year", "site", "period"), ysp, has_batt[None, :, None])
+    dims4 = ("year", "site", "source", "period")
+    m.add_rows("power-dispatch_mw-upper", dims4, [yv, sites, ps.index, periods],
+               Expr.of(disp) - t.power_cum_mw.expand(3, nt) * dispatch_availability(inputs),
+               "<=", 0.0)
+    m.period_hours = inputs.period_hours
+    hours = np.broadcast_to((inputs.period_hours / 1e3)[None, :, None, :], disp.shape)
+    m.add_rows("power-dispatch_gwh-link", ("year", "site", "source"),
+               _ys(inputs) + [ps.index],
+               Expr.of(m.cols["gen_gwh"].index()) - Expr(disp.shape[:3], [(disp, hours)]),
+               ">=", 0.0)
+    batt = (t.power_cum_mw * is_batt.astype(float)).sum(2).expand(2, nt)
+    dims3 = ("year", "site", "period")
+    m.add_rows("power-charge_mw-upper", dims3, ysp, Expr.of(charge) - batt, "<=", 0.0)
+    m.add_rows("power-discharge_mw-upper", dims3, ysp, Expr.of(discharge) - batt, "<=", 0.0)
+    m.add_rows("power-soc_mwh-upper", dims3, ysp, Expr.of(soc) - batt * BATTERY_HOURS,
+               "<=", 0.0)
+    h = inputs.block_hours
+    m.add_rows("power-soc_mwh-balance", dims3, ysp,
+               Expr.of(soc) - Expr.of(soc[:, :, previous_period(inputs)])
+               - Expr.of(charge) * (h * BATTERY_EFFICIENCY) + Expr.of(discharge) * h,
+               "<=", 0.0)
+    load = t.facility_mw.expand(2, nt) * inputs.facility["average_load_fraction"]
+    net = Expr.of(disp).sum(2) + Expr.of(discharge) - Expr.of(charge) - load
+    m.add_rows("power-balance_mw-lower", dims3, ysp, net, ">=", 0.0)
+    m.add_rows("power-balance_mw-upper", dims3, ysp, net, "<=", 0.0)  # curtail, not dump
+
+
+def define_ramp(m: ArrayModel, inputs: PlanInputs, t: _Terms) -> None:
+    """power-ramp_mw-lower: swing-absorbing MW at a site >= the placed run's swing the
+    grid cannot follow (see :func:`ramp_shortfall_mw`)."""
+    short = ramp_shortfall_mw(inputs)
+    if short is None:
+        return
+    has = short > 0
+    slack = m.add_cols("slack-ramp_mw", ("year", "site"), _ys(inputs), has)
+    m.add_rows("power-ramp_mw-lower", ("year", "site"), _ys(inputs),
+               (t.power_cum_mw * absorbs_swings(inputs)).sum(2) + Expr.of(slack), ">=",
+               short, mask=has)
+
+
 def define_power_market(m: ArrayModel, inputs: PlanInputs, t: _Terms) -> None:
     """power-supply_mw-upper: new MW of a source per year, all sites, within its market."""
     sup = source_supply(inputs)
@@ -528,7 +589,7 @@ def define_budget(m: ArrayModel, inputs: PlanInputs, t: _Terms) -> None:
 
 
 CONSTRAINT_FAMILIES = (define_halls, define_site_power, define_power_supply, define_grid,
-                       define_power_market, define_emissions, define_supply,
+                       define_dispatch, define_ramp, define_power_market, define_emissions, define_supply,
                        define_hbm, define_vendor_share, define_training, define_inference,
                        define_budget)
 

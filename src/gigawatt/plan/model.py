@@ -31,11 +31,12 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from .inputs import BATTERY_HOURS, PlanInputs, lead_years
+from .inputs import BATTERY_EFFICIENCY, BATTERY_HOURS, PlanInputs, lead_years
 from .lp import COST_TIEBREAK, SLACKS  # one penalty table for both formulations
 from .installed import (  # noqa: F401  (site_limit_mw & co. are read from here too)
     HOURS_PER_YEAR, carbon_price, discount_factors, emission_factors, emissions_cap,
     energy_price, existing_it_mw, existing_kacc, existing_power_mw, grid_limit_mw,
+    absorbs_swings, dispatch_availability, previous_period, ramp_shortfall_mw,
     site_limit_mw, source_lead_years, source_supply,
 )
 
@@ -246,6 +247,78 @@ def define_grid(m: linopy.Model, inputs: PlanInputs, t: Terms) -> None:
                       name="grid-capacity_mw-upper", mask=has)
 
 
+def define_dispatch(m: linopy.Model, inputs: PlanInputs, t: Terms) -> None:
+    """Supply matched to load in every dispatch period (representative days x hour
+    blocks, ``inputs.solar_cf``): per year, site and period, the sources' dispatch plus
+    battery discharge less charge covers the average load; a source dispatches at most
+    its MW x availability (solar: the period's capacity factor, so none at night); a
+    battery charges and discharges at most its MW, stores at most ``BATTERY_HOURS`` of it,
+    loses ``1 - BATTERY_EFFICIENCY`` of what it stores and ends each day where it began;
+    each source's annual energy covers its dispatch weighted by the hours each period
+    stands for (so its cost and emissions are those of the dispatch). Supply equals the
+    load: surplus solar is curtailed (dispatched below its availability), not dumped."""
+    if inputs.solar_cf is None:
+        return
+    ps, sites = inputs.power_sources, inputs.sites.index
+    ns, nt = inputs.solar_cf.shape
+    period = pd.Index(np.arange(nt), name="period")
+    allowed = _da(inputs.site_sources.reindex(index=sites, columns=ps.index)
+                  .rename_axis(index="site", columns="source"))
+    is_batt = _da((ps.kind == "battery").rename_axis("source"))
+    yc = [inputs.years, sites.rename("site")]
+    pcoords = yc + [ps.index.rename("source"), period]
+    ones = xr.DataArray(np.ones((len(inputs.years), nt), bool),
+                        coords={"year": inputs.years.to_numpy(), "period": period.to_numpy()},
+                        dims=["year", "period"])
+    disp = m.add_variables(lower=0, coords=pcoords, name="dispatch_mw",
+                           mask=(allowed & ~is_batt & ones)
+                           .transpose("year", "site", "source", "period"))
+    has_batt = (allowed & is_batt).any("source")
+    bmask = (has_batt & ones).transpose("year", "site", "period")
+    charge = m.add_variables(lower=0, coords=yc + [period], name="charge_mw", mask=bmask)
+    discharge = m.add_variables(lower=0, coords=yc + [period], name="discharge_mw",
+                                mask=bmask)
+    soc = m.add_variables(lower=0, coords=yc + [period], name="soc_mwh", mask=bmask)
+    avail = xr.DataArray(dispatch_availability(inputs),
+                         coords={"site": sites.to_numpy(), "source": ps.index.to_numpy(),
+                                 "period": period.to_numpy()}, dims=["site", "source", "period"])
+    m.add_constraints(disp - t.power_cum_mw * avail <= 0, name="power-dispatch_mw-upper")
+    hours = xr.DataArray(inputs.period_hours / 1e3,
+                         coords={"site": sites.to_numpy(), "period": period.to_numpy()},
+                         dims=["site", "period"])
+    m.add_constraints(m.variables["gen_gwh"] - (disp * hours).sum("period") >= 0,
+                      name="power-dispatch_gwh-link")
+    batt = (t.power_cum_mw * is_batt.astype(float)).sum("source")
+    m.add_constraints(charge - batt <= 0, name="power-charge_mw-upper")
+    m.add_constraints(discharge - batt <= 0, name="power-discharge_mw-upper")
+    m.add_constraints(soc - batt * BATTERY_HOURS <= 0, name="power-soc_mwh-upper")
+    before = soc.isel(period=previous_period(inputs)).assign_coords(period=period.to_numpy())
+    h = inputs.block_hours
+    m.add_constraints(soc - before - charge * (h * BATTERY_EFFICIENCY) + discharge * h <= 0,
+                      name="power-soc_mwh-balance")
+    load = t.facility_mw * inputs.facility["average_load_fraction"]
+    m.add_constraints(disp.sum("source") + discharge - charge - load == 0,
+                      name="power-balance_mw-lower")
+
+
+def define_ramp(m: linopy.Model, inputs: PlanInputs, t: Terms) -> None:
+    """A placed training run can drop its load within seconds; what the site's grid
+    cannot follow within a minute is absorbed on site: swing-absorbing MW (batteries)
+    >= swing - grid ramp x 1 min (see :func:`ramp_shortfall_mw`)."""
+    short = ramp_shortfall_mw(inputs)
+    if short is None:
+        return
+    has = _ys_da(inputs, short > 0, "site", inputs.sites.index)
+    slack = m.add_variables(lower=0, coords=[inputs.years, inputs.sites.index.rename("site")],
+                            name="slack-ramp_mw", mask=has)
+    absorbs = xr.DataArray(absorbs_swings(inputs),
+                           coords={"source": inputs.power_sources.index.to_numpy()},
+                           dims=["source"])
+    m.add_constraints((t.power_cum_mw * absorbs).sum("source") + slack
+                      >= _ys_da(inputs, short, "site", inputs.sites.index),
+                      name="power-ramp_mw-lower", mask=has)
+
+
 def define_power_market(m: linopy.Model, inputs: PlanInputs, t: Terms) -> None:
     """New MW of each source per year over all sites within its market supply."""
     sup = source_supply(inputs)
@@ -379,7 +452,7 @@ def define_budget(m: linopy.Model, inputs: PlanInputs, t: Terms) -> None:
 
 
 CONSTRAINT_FAMILIES = (define_hall_capacity, define_hall_lead, define_land, define_site_power,
-                       define_power_supply, define_grid, define_power_market,
+                       define_power_supply, define_grid, define_dispatch, define_ramp, define_power_market,
                        define_emissions, define_supply, define_hbm, define_vendor_share,
                        define_training, define_inference, define_budget)
 

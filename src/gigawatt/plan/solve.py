@@ -37,6 +37,7 @@ SLACK_UNITS = {
     "slack-training_site_kacc": (1e3, "accelerators"),
     "slack-inference_mtok_per_s": (1e6, "output tokens/s"),
     "slack-grid_mw": (1.0, "MW"),
+    "slack-ramp_mw": (1.0, "MW"),
     "slack-emissions_mtco2": (1e6, "tCO2"),
 }
 #: constraint family -> (what one unit of its right-hand side is, in words)
@@ -53,6 +54,7 @@ RHS_UNITS = {
     "hall-it_mw-upper": "MW of data hall",
     "hall-lead_mw-upper": "MW of hall already under construction",
     "grid-capacity_mw-upper": "MW of grid interconnection in the year",
+    "power-ramp_mw-lower": "MW of training-load swing the grid cannot follow",
     "power-supply_mw-upper": "MW of new supply (e.g. turbine slots) of the source",
     "emissions-mtco2-upper": "MtCO2 of emissions cap (the shadow carbon price)",
 }
@@ -207,7 +209,18 @@ def read_decisions(s: Session) -> Decisions:
     return Decisions(units=_long(m, "units", units, "units"),
                      hall_mw=_long(m, "hall_mw", s.values("hall_mw"), "hall_mw"),
                      power_mw=_long(m, "power_mw", s.values("power_mw"), "power_mw"),
-                     gen_gwh=_long(m, "gen_gwh", s.values("gen_gwh"), "gen_gwh"))
+                     gen_gwh=_long(m, "gen_gwh", _energy_gwh(s), "gen_gwh"))
+
+
+def _energy_gwh(s: Session) -> np.ndarray:
+    """Energy drawn per year, site and source: the dispatch weighted by the hours each
+    period stands for where the model dispatches (the annual energy variable is only
+    bounded below by it, and its cost is below the solver's tolerance in the
+    max-compute objective), else the annual energy variable."""
+    if "dispatch_mw" not in s.m.cols:
+        return s.values("gen_gwh")
+    w = s.m.period_hours  # site x period
+    return (s.values("dispatch_mw") * w[None, :, None, :]).sum(axis=3) / 1e3
 
 
 def read_relaxations(s: Session) -> list[dict[str, Any]]:
@@ -236,7 +249,8 @@ def _relax_message(family: str, where: dict[str, Any], amount: float, unit: str)
                                         "shortfall)",
             "inference-mtok_per_s-lower": "inference demand (shortfall)",
             "grid-capacity_mw-upper": "grid interconnection",
-            "emissions-mtco2-upper": "emissions cap"}[family]
+            "emissions-mtco2-upper": "emissions cap",
+            "power-ramp_mw-lower": "swing absorbed on site (battery MW short)"}[family]
     at = ", ".join(f"{k} {v}" for k, v in where.items())
     verb = "missed by" if "demand" in what else "raised by"
     return f"{what} ({at}) {verb} {amount:,.4g} {unit}"
