@@ -82,7 +82,7 @@ class PowerOptions(_Strict):
         "hour block by hour block (2 to 365; the worst solar day is always one of them; "
         "365: every day of the year).")
     hours_per_block: Literal[1, 2, 3, 4, 6] = Field(
-        2, description="Length of a dispatch block, hours (1, 2, 3, 4 or 6; 1 with "
+        4, description="Length of a dispatch block, hours (1, 2, 3, 4 or 6; 1 with "
         "representative_days 365 is a full hourly year).")
 
     @model_validator(mode="after")

@@ -125,7 +125,7 @@ class PlanInputs:
     grid_ramp_mw_per_min: pd.Series | None = None
     solar_cf: np.ndarray | None = None
     period_hours: np.ndarray | None = None
-    block_hours: float = 2.0
+    block_hours: float = 4.0
 
     @property
     def start_year(self) -> int:
@@ -296,7 +296,7 @@ def dispatch_periods(sc: Scenario, cat: Catalog, sources: pd.DataFrame) -> dict[
 
     pw = sc.power
     n_days = pw.representative_days if pw is not None else 4
-    block = pw.hours_per_block if pw is not None else 2
+    block = pw.hours_per_block if pw is not None else 4
     solar = sources[sources.kind == "solar"]
     default_cf = float(solar.capacity_factor.iloc[0]) if len(solar) else 0.25
     cfs, hours = [], []
