@@ -203,3 +203,17 @@ def test_dispatch_energy_matches_the_load(base):
     assert (got >= want * (1 - 1e-6) - 1e-6).all()
     assert (got <= want * 1.05 + 1e-6).all()
     _same_optimum(_dispatched(base))
+
+
+def test_supply_table_reports_what_a_trip_sheds(base):
+    r = optimise(dataclasses.replace(base, grid_mw=_grid(base, 2.0)))  # mostly on site
+    sup = r.to_frame("supply")
+    assert {"shed_on_grid_trip_mw", "shed_on_unit_trip_mw", "battery_cover_h",
+            "energy_usd_per_mwh"} <= set(sup.columns)
+    want = (sup.facility_power_mw - sup.onsite_firm_mw - sup.battery_mw).clip(lower=0)
+    assert np.allclose(sup.shed_on_grid_trip_mw, want)
+    assert (sup.grid_mw <= 2.0 + 1e-6).all()
+    # with 2 MW of grid against a ~13 MW load, losing on-site power would shed far more
+    # than losing the grid
+    assert (sup.shed_on_grid_trip_mw < sup.facility_power_mw).any()
+    assert r.to_dict()["power_supply"] and "power_supply" in r.to_dict()

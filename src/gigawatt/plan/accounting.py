@@ -136,6 +136,59 @@ def site_table(inputs: PlanInputs, d: Decisions) -> pd.DataFrame:
     return df
 
 
+def supply_table(inputs: PlanInputs, power: pd.DataFrame, sites: pd.DataFrame
+                 ) -> pd.DataFrame:
+    """Per year x site with load: what supplies it, what it costs per MWh and what the
+    facility loses when a source trips.
+
+    ``grid_mw``, ``onsite_firm_mw`` (on-site firm units x (1 - forced outage rate)),
+    ``battery_mw``; ``shed_on_grid_trip_mw``: load no on-site unit or battery can carry
+    when the grid trips; ``shed_on_unit_trip_mw``: load lost when the largest on-site unit
+    trips (its ``unit_mw``, or all of the source's MW if smaller) and nothing else takes
+    it; ``battery_cover_h``: hours the batteries carry the average load alone;
+    ``energy_usd_per_mwh``: the energy (grid price, fuel) of the year's dispatch over the
+    energy drawn (capex and fixed O&M not included); ``emissions_t_per_mwh``.
+    """
+    ps = inputs.power_sources
+    price = energy_price(inputs)
+    unit = ps["unit_mw"] if "unit_mw" in ps else pd.Series(np.nan, ps.index)
+    fo = ps["forced_outage_rate"] if "forced_outage_rate" in ps else pd.Series(0.0, ps.index)
+    kind = ps.kind.reindex(power.source).to_numpy()
+    firm = ps.firm.reindex(power.source).to_numpy(bool)
+    df = power.assign(
+        kind=kind,
+        firm_mw=np.where(firm & (kind != "grid") & (kind != "battery"),
+                         power.capacity_mw * (1 - fo.reindex(power.source).fillna(0.0)
+                                              .to_numpy()), 0.0),
+        unit_mw=np.minimum(unit.reindex(power.source).fillna(np.inf).to_numpy(),
+                           power.capacity_mw.to_numpy()),
+        energy_usd=power.energy_gwh * 1e3 * np.array(
+            [price.loc[si, so] for si, so in zip(power.site, power.source)]))
+    onsite = df[(df.kind != "grid") & (df.kind != "battery")]
+    g = df.groupby(["year", "site"])
+    out = pd.DataFrame({
+        "grid_mw": df[df.kind == "grid"].groupby(["year", "site"]).capacity_mw.sum(),
+        "onsite_firm_mw": g.firm_mw.sum(),
+        "battery_mw": df[df.kind == "battery"].groupby(["year", "site"]).capacity_mw.sum(),
+        "largest_unit_mw": onsite[onsite.firm_mw > 0].groupby(["year", "site"]).unit_mw.max(),
+        "energy_gwh": g.energy_gwh.sum(), "energy_usd": g.energy_usd.sum(),
+        "emissions_tco2": g.emissions_tco2.sum()}).fillna(0.0)
+    load = sites.set_index(["year", "site"])[["facility_power_mw"]]
+    out = load.join(out, how="left").fillna(0.0)
+    out = out[out.facility_power_mw > 1e-9]
+    avg = out.facility_power_mw * inputs.facility["average_load_fraction"]
+    firm_all = out.grid_mw + out.onsite_firm_mw + out.battery_mw
+    out["shed_on_grid_trip_mw"] = (out.facility_power_mw - out.onsite_firm_mw
+                                   - out.battery_mw).clip(lower=0.0)
+    out["shed_on_unit_trip_mw"] = (out.facility_power_mw - (firm_all - out.largest_unit_mw)
+                                   ).clip(lower=0.0).where(out.largest_unit_mw > 0, 0.0)
+    out["battery_cover_h"] = out.battery_mw * BATTERY_HOURS / avg
+    mwh = out.energy_gwh * 1e3
+    out["energy_usd_per_mwh"] = (out.energy_usd / mwh).where(mwh > 0)
+    out["emissions_t_per_mwh"] = (out.emissions_tco2 / mwh).where(mwh > 0)
+    return out.drop(columns=["energy_usd"]).reset_index()
+
+
 def cost_by_year(inputs: PlanInputs, d: Decisions) -> pd.DataFrame:
     """Per year: capex split (accelerators and systems with network, data halls, power) and
     opex split (energy, power O&M, hall maintenance, hardware support), USD."""

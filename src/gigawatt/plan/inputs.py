@@ -248,7 +248,8 @@ def _power_sources(sc: Scenario, cat: Catalog) -> tuple[pd.DataFrame, pd.DataFra
                      "supply_mw_per_year": (np.nan if p.supply_mw_per_year is None
                                             else p.supply_mw_per_year),
                      "absorbs_swings": bool(p.absorbs_swings),
-                     "forced_outage_rate": float(p.forced_outage_rate or 0.0)})
+                     "forced_outage_rate": float(p.forced_outage_rate or 0.0),
+                     "unit_mw": np.nan if p.unit_mw is None else float(p.unit_mw)})
     matrix = pd.DataFrame(False, index=pd.Index(list(allowed), name="site"),
                           columns=pd.Index(ids, name="source"))
     for site, ps in allowed.items():

@@ -64,10 +64,13 @@ class PlanResult(ResultRepr):
     #: the largest training run per year, set by the layer above (``gigawatt plan`` via
     #: :func:`gigawatt.ops.frontier.plan_frontier`); None when not computed
     frontier: dict[str, Any] | None = None
+    #: per year x site: supply by kind, cost per MWh, load shed when a source trips
+    #: (:func:`gigawatt.plan.accounting.supply_table`)
+    supply: pd.DataFrame | None = None
 
     def __post_init__(self) -> None:
         for name in ("builds", "sites", "power", "costs", "fleet", "hbm", "training", "phases",
-                     "accelerators"):
+                     "accelerators", "supply"):
             if isinstance(getattr(self, name), pd.DataFrame):
                 with_units(getattr(self, name))
 
@@ -108,6 +111,8 @@ class PlanResult(ResultRepr):
                 "power": to_records(self.power[[c for c in POWER_KEYS
                                                 if c in self.power.columns]]
                                     .set_index("year")),
+                "power_supply": (to_records(self.supply.set_index("year"))
+                                 if self.supply is not None else []),
                 "binding": self.binding, "relaxations": self.relaxations,
                 "time_to_train": to_records(self.training),
                 "accelerators": (to_records(self.accelerators)
@@ -121,7 +126,7 @@ class PlanResult(ResultRepr):
 POWER_KEYS = ("year", "site", "source", "capacity_mw", "new_mw", "energy_gwh",
               "emissions_tco2")
 
-TABLES = ("builds", "by_phase", "sites", "power", "costs", "fleet", "hbm", "training",
+TABLES = ("builds", "by_phase", "sites", "power", "supply", "costs", "fleet", "hbm", "training",
           "phases", "accelerators")
 
 
@@ -229,9 +234,11 @@ def read_result(inputs: PlanInputs, d: Decisions, *, status: str,
     costs = acc.cost_by_year(inputs, d)
     fleet = acc.fleet_rates(inputs, d)
     sites = acc.site_table(inputs, d)
+    power = acc.power_table(inputs, d)
     return PlanResult(
         scenario=inputs.scenario_id, status=status, objective=inputs.objective, decisions=d,
-        builds=builds, sites=sites, power=acc.power_table(inputs, d), costs=costs,
+        builds=builds, sites=sites, power=power, supply=acc.supply_table(inputs, power, sites),
+        costs=costs,
         fleet=fleet, hbm=acc.hbm_table(inputs, d), training=acc.time_to_train_days(inputs, d),
         phases=phase_table(inputs, builds, costs, fleet, sites),
         budget_usd=float(inputs.phases.budget_usd.sum()), binding=binding,

@@ -221,7 +221,8 @@ def plan_sections(r: Any, prefix: str = "", finance: Any = None) -> list[Section
         *([] if finance is None else [finance_section(finance, prefix)]),
         Section(name("tables"), f"{prefix}Tables",
                 tables=[Table(name(n), TITLES[n], tables[n])
-                        for n in ("by_phase", "builds", "sites", "power", "costs", "fleet",
+                        for n in ("by_phase", "builds", "sites", "power", "supply", "costs",
+                                  "fleet",
                                   "hbm", "training", "accelerators")]),
     ]
 

@@ -17,6 +17,9 @@ TITLES = {
                 "fleet, power and compute at its end)",
     "sites": "Sites by year: load, halls, power limit, land",
     "power": "Power capacity and energy by year, site and source",
+    "supply": "Power supply by year and site: grid, on-site firm and battery MW, energy "
+              "cost per MWh, emissions per MWh, load shed when the grid or the largest "
+              "on-site unit trips, hours of battery cover",
     "costs": "Capex and opex by year (USD)",
     "fleet": "Active fleet by year",
     "hbm": "HBM demand and supply by year and supplier (GB)",
