@@ -66,15 +66,13 @@ class _FakePlan:
     training: object = None
 
 
-def test_plan_place_replan_loop(catalog):
-    """A fake planner splits the fleet over two sites unless a requirement concentrates
-    it: the loop finds the run misses, requires one site, and the re-plan meets it."""
-    calls = []
-
+def _split_planner(sites: tuple[str, str], calls: list[dict]):
+    """A fake planner that splits 16,384 H100s over two sites unless a requirement
+    concentrates them at one; it records the keywords of each call."""
     def plan(sc, cat, training_sites=None, **kw):
-        calls.append(training_sites)
+        calls.append({"training_sites": training_sites, **kw})
         if training_sites is None:
-            groups = {("a", "h100-sxm"): 8192, ("b", "h100-sxm"): 8192}
+            groups = {(sites[0], "h100-sxm"): 8192, (sites[1], "h100-sxm"): 8192}
         else:
             r = training_sites.iloc[0]
             groups = {(r.site, r.accelerator): int(round(r.kacc * 1e3))}
@@ -83,15 +81,37 @@ def test_plan_place_replan_loop(catalog):
         phases = pd.DataFrame({"start_year": [2026], "end_year": [2027]},
                               index=pd.Index(["p1"], name="phase"))
         return _FakePlan(builds, phases)
+    return plan
 
+
+def _one_run_scenario(sites: tuple[str, str]) -> SimpleNamespace:
     w = SimpleNamespace(id="run", model="llama-3.1-70b", tokens=1.5e13, deadline_year=2027,
                         max_days=20.0, precision="bf16")
-    sc = SimpleNamespace(workloads=SimpleNamespace(training=[w]), links=[],
-                         accelerators=[SimpleNamespace(accelerator="h100-sxm")],
-                         sites=[SimpleNamespace(site="a"), SimpleNamespace(site="b")])
-    out = plan_with_placement(sc, catalog, plan=plan)
+    return SimpleNamespace(workloads=SimpleNamespace(training=[w]), links=[],
+                           years=[2026, 2027],
+                           accelerators=[SimpleNamespace(accelerator="h100-sxm")],
+                           sites=[SimpleNamespace(site=s, pue=None) for s in sites])
+
+
+def test_plan_place_replan_loop(catalog):
+    """A fake planner splits the fleet over two sites unless a requirement concentrates
+    it: the loop finds the run misses, requires one site, and the re-plan meets it."""
+    calls: list[dict] = []
+    sites = ("abilene-tx", "memphis-tn")
+    out = plan_with_placement(_one_run_scenario(sites), catalog,
+                              plan=_split_planner(sites, calls))
+    calls = [c["training_sites"] for c in calls]
     assert calls[0] is None and calls[1] is not None
     assert calls[1].kacc.iloc[0] * 1e3 >= 16384
     row = out.training.iloc[-1]
     assert row.meets_max_days and row.gpus >= 16384
     assert any("placed at" in n for n in out.notes)
+
+
+def test_placement_gives_the_planner_the_swing_of_required_runs(catalog):
+    calls: list[dict] = []
+    sites = ("abilene-tx", "memphis-tn")
+    plan_with_placement(_one_run_scenario(sites), catalog, plan=_split_planner(sites, calls))
+    swing = calls[-1]["site_swing_mw"]
+    assert swing is not None and swing.loc[2027].max() > 10  # >= 16k H100s: > 10 MW
+    assert swing.loc[2026].max() == 0

@@ -14,7 +14,6 @@ import pytest
 
 from gigawatt.errors import ValidationError
 from gigawatt.ops import simulate
-from gigawatt.ops.placement import plan_with_placement
 from gigawatt.ops.power_swing import (
     accelerator_swing_fraction, job_power_series, ramp_stats, scenario_swing_mw,
     site_swing_mw, swing_absorber_usd_per_mw,
@@ -171,44 +170,6 @@ def test_ramp_stats_of_a_job_equal_its_stall_swing(sim):
 def test_bad_window_is_named(sim):
     with pytest.raises(ValidationError, match="window_h"):
         job_power_series(sim, window_h=-1)
-
-
-# --- placement passes the swing to a planner that takes it ---------------------------
-
-@dataclasses.dataclass(frozen=True)
-class _FakePlan:
-    builds: pd.DataFrame
-    phases: pd.DataFrame
-    notes: tuple = ()
-    training: object = None
-
-
-def test_placement_gives_the_planner_the_swing_of_required_runs(catalog):
-    seen = {}
-
-    def plan(sc, cat, training_sites=None, site_swing_mw=None, **kw):
-        seen["swing"] = site_swing_mw
-        if training_sites is None:
-            groups = {("abilene-tx", "h100-sxm"): 8192, ("memphis-tn", "h100-sxm"): 8192}
-        else:
-            r = training_sites.iloc[0]
-            groups = {(r.site, r.accelerator): int(round(r.kacc * 1e3))}
-        builds = pd.DataFrame([{"year": 2027, "site": s, "accelerator": a,
-                                "accelerators": n} for (s, a), n in groups.items()])
-        phases = pd.DataFrame({"start_year": [2026], "end_year": [2027]},
-                              index=pd.Index(["p1"], name="phase"))
-        return _FakePlan(builds, phases)
-
-    w = SimpleNamespace(id="run", model="llama-3.1-70b", tokens=1.5e13, deadline_year=2027,
-                        max_days=20.0, precision="bf16")
-    sc = SimpleNamespace(workloads=SimpleNamespace(training=[w]), links=[], years=[2026, 2027],
-                         accelerators=[SimpleNamespace(accelerator="h100-sxm")],
-                         sites=[SimpleNamespace(site="abilene-tx", pue=None),
-                                SimpleNamespace(site="memphis-tn", pue=None)])
-    plan_with_placement(sc, catalog, plan=plan)
-    swing = seen["swing"]
-    assert swing is not None and swing.loc[2027].max() > 10  # >= 16k H100s: > 10 MW
-    assert swing.loc[2026].max() == 0
 
 
 def test_absorbing_a_swing_costs_the_battery_power_part_plus_handover_energy(catalog):

@@ -15,14 +15,12 @@ rate of its own job size and with the ETTR of its own job size. This module
   (the accelerators of the smallest job that finishes in time, ``training_sites`` of
   :class:`gigawatt.plan.PlanInputs`) and the planner solves again, paying for it or
   reporting by how much it falls short; with the requirement goes the power those runs
-  can drop within seconds at each site (``site_swing_mw``, :mod:`.power_swing`), for a
-  planner function that takes it.
+  can drop within seconds at each site (``site_swing_mw``, :mod:`.power_swing`).
 """
 
 from __future__ import annotations
 
 import dataclasses
-import inspect
 import math
 from collections.abc import MutableMapping
 from typing import Any
@@ -214,8 +212,9 @@ def plan_with_placement(scenario: Any, catalog: Any, *, plan: Any = None,
     size, ideal days, ETTR, wall-clock days) and its notes say what was required and
     which runs still miss.
 
-    ``plan``: the function that plans (default :func:`gigawatt.plan.plan_scenario`);
-    other keywords go to it.
+    ``plan``: the function that plans (default :func:`gigawatt.plan.plan_scenario`); it
+    takes the keywords ``training_sites`` and ``site_swing_mw`` on the re-plan, and the
+    other keywords.
     """
     if plan is None:
         from ..plan import plan_scenario as plan
@@ -226,10 +225,8 @@ def plan_with_placement(scenario: Any, catalog: Any, *, plan: Any = None,
     notes = list(result.notes)
     req = requirements(result, scenario, catalog, rows, **kw)
     if not req.empty:
-        if _takes(plan, "site_swing_mw"):
-            plan_kwargs = {**plan_kwargs,
-                           "site_swing_mw": scenario_swing_mw(req, scenario, catalog)}
-        result = plan(scenario, catalog, training_sites=req, **plan_kwargs)
+        result = plan(scenario, catalog, training_sites=req,
+                      site_swing_mw=scenario_swing_mw(req, scenario, catalog), **plan_kwargs)
         rows = place_training(result, scenario, catalog, **kw)
         notes = list(result.notes) + [
             f"{r.workload}: placed at {r.site} in {r.year}, which needs "
@@ -240,11 +237,3 @@ def plan_with_placement(scenario: Any, catalog: Any, *, plan: Any = None,
               f"{r.time_to_train_days:,.0f} days, more than its max_days {r.max_days:g}"
               for r in due_rows(rows, result).itertuples() if not r.meets_max_days]
     return dataclasses.replace(result, training=rows, notes=notes)
-
-
-def _takes(fn: Any, name: str) -> bool:
-    """True if the planner function names the keyword ``name`` in its signature."""
-    try:
-        return name in inspect.signature(fn).parameters
-    except (TypeError, ValueError):
-        return False

@@ -15,7 +15,7 @@ import pandas as pd
 from .inputs import BATTERY_HOURS, PlanInputs
 from .installed import (
     HOURS_PER_YEAR, carbon_price, emission_factors, energy_price, existing_it_mw,
-    existing_power_mw, site_limit_mw,
+    existing_power_mw, site_limit_mw, source_column,
 )
 
 
@@ -151,8 +151,8 @@ def supply_table(inputs: PlanInputs, power: pd.DataFrame, sites: pd.DataFrame
     """
     ps = inputs.power_sources
     price = energy_price(inputs)
-    unit = ps["unit_mw"] if "unit_mw" in ps else pd.Series(np.nan, ps.index)
-    fo = ps["forced_outage_rate"] if "forced_outage_rate" in ps else pd.Series(0.0, ps.index)
+    unit = source_column(inputs, "unit_mw", np.nan)
+    fo = source_column(inputs, "forced_outage_rate", 0.0)
     kind = ps.kind.reindex(power.source).to_numpy()
     firm = ps.firm.reindex(power.source).to_numpy(bool)
     df = power.assign(
@@ -162,8 +162,8 @@ def supply_table(inputs: PlanInputs, power: pd.DataFrame, sites: pd.DataFrame
                                               .to_numpy()), 0.0),
         unit_mw=np.minimum(unit.reindex(power.source).fillna(np.inf).to_numpy(),
                            power.capacity_mw.to_numpy()),
-        energy_usd=power.energy_gwh * 1e3 * np.array(
-            [price.loc[si, so] for si, so in zip(power.site, power.source)]))
+        energy_usd=power.energy_gwh * 1e3 * price.stack().reindex(
+            pd.MultiIndex.from_arrays([power.site, power.source])).to_numpy())
     onsite = df[(df.kind != "grid") & (df.kind != "battery")]
     g = df.groupby(["year", "site"])
     out = pd.DataFrame({

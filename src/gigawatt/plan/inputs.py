@@ -19,6 +19,7 @@ from ..catalog import Catalog
 from ..deploy import DEFAULT_FACILITY, unit_costs
 from ..errors import InfeasibleError, ValidationError
 from ..scenario import Scenario
+from ..solar import hourly_capacity_factor, representative_days
 from .capability import Capability
 
 #: hours of storage behind each MW of battery (a 4-hour battery, the common utility design)
@@ -257,10 +258,10 @@ def _power_sources(sc: Scenario, cat: Catalog) -> tuple[pd.DataFrame, pd.DataFra
     return pd.DataFrame(rows).set_index("source"), matrix
 
 
-def _grid(sc: Scenario, cat: Catalog, years: pd.Index) -> tuple[pd.DataFrame, pd.Series]:
-    """year x site grid MW (NaN where the site gives no grid split) and each site's
-    regional grid tCO2/MWh."""
-    grid, factor = {}, {}
+def _grid(sc: Scenario, cat: Catalog, years: pd.Index) -> dict[str, Any]:
+    """PlanInputs fields of the sites' grids: year x site grid MW (NaN where the site gives
+    no grid split), each site's regional grid tCO2/MWh and the ramp its grid tolerates."""
+    grid, factor, ramp = {}, {}, {}
     for opt in sc.sites:
         site = cat.site(opt.site)
         by_year = opt.grid_mw_by_year or site.grid_mw_by_year
@@ -268,8 +269,11 @@ def _grid(sc: Scenario, cat: Catalog, years: pd.Index) -> tuple[pd.DataFrame, pd
                          else [np.nan] * len(years))
         f = cat.get("electricity_prices", site.region).emissions_tco2_per_mwh
         factor[site.id] = np.nan if f is None else float(f)
-    return (pd.DataFrame(grid, index=years).rename_axis(columns="site"),
-            pd.Series(factor, dtype=float).rename_axis("site"))
+        r = site.grid_ramp_mw_per_min
+        ramp[site.id] = np.nan if r is None else float(r)
+    return {"grid_mw": pd.DataFrame(grid, index=years).rename_axis(columns="site"),
+            "grid_emissions_tco2_per_mwh": pd.Series(factor, dtype=float).rename_axis("site"),
+            "grid_ramp_mw_per_min": pd.Series(ramp, dtype=float).rename_axis("site")}
 
 
 def _power_policy(sc: Scenario, years: pd.Index, sources: pd.Index) -> dict[str, Any]:
@@ -293,8 +297,6 @@ def dispatch_periods(sc: Scenario, cat: Catalog, sources: pd.DataFrame) -> dict[
     geometry at its latitude scaled to its capacity factor, :mod:`gigawatt.solar`), cut
     into blocks of ``power.hours_per_block`` hours. The worst solar day is always one of
     the days, so a plan that is firm on these days is firm at night and in winter."""
-    from ..solar import hourly_capacity_factor, representative_days
-
     pw = sc.power
     n_days = pw.representative_days if pw is not None else 4
     block = pw.hours_per_block if pw is not None else 4
@@ -364,7 +366,6 @@ def plan_inputs(sc: Scenario, cat: Catalog, capability: Capability) -> PlanInput
     share, hbm_supply = _hbm(sc, cat, years)
     sites, site_power = _sites(sc, cat, years)
     sources, site_sources = _power_sources(sc, cat)
-    grid_mw, grid_factor = _grid(sc, cat, years)
     inputs = PlanInputs(
         scenario_id=sc.id, years=years, phases=_phases(sc),
         accelerators=_accelerators(sc, cat, capability), hbm_share=share,
@@ -379,14 +380,8 @@ def plan_inputs(sc: Scenario, cat: Catalog, capability: Capability) -> PlanInput
         facility=_facility(cat), discount_rate=sc.discount_rate,
         hardware_life_years=sc.hardware_life_years, vendor_max_share=sc.vendor_max_share,
         objective=sc.objective, reference_model=sc.reference_model,
-        notes=list(capability.notes), grid_mw=grid_mw,
-        grid_emissions_tco2_per_mwh=grid_factor,
-        **dispatch_periods(sc, cat, sources),
-        grid_ramp_mw_per_min=pd.Series(
-            {o.site: (np.nan if cat.site(o.site).grid_ramp_mw_per_min is None
-                      else float(cat.site(o.site).grid_ramp_mw_per_min)) for o in sc.sites},
-            dtype=float).rename_axis("site"),
-        **_power_policy(sc, years, sources.index))
+        notes=list(capability.notes), **_grid(sc, cat, years),
+        **dispatch_periods(sc, cat, sources), **_power_policy(sc, years, sources.index))
     precheck(inputs)
     return inputs
 

@@ -8,6 +8,8 @@ linopy and xarray.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -101,12 +103,18 @@ def discount_factors(inputs: PlanInputs) -> np.ndarray:
     return (1 + inputs.discount_rate) ** -(y - y[0]).astype(float)
 
 
+def source_column(inputs: PlanInputs, name: str, default: Any) -> pd.Series:
+    """A per-source column of ``inputs.power_sources``, or ``default`` for every source
+    where the table has no such column (hand-built inputs that predate it)."""
+    ps = inputs.power_sources
+    return ps[name] if name in ps else pd.Series(default, index=ps.index)
+
+
 def emission_factors(inputs: PlanInputs) -> np.ndarray:
     """site x source tCO2 per MWh drawn: the source's factor; a grid source without one
     takes its site's regional factor (``grid_emissions_tco2_per_mwh``; 0 without it)."""
     ps = inputs.power_sources
-    own = (ps["emissions_tco2_per_mwh"] if "emissions_tco2_per_mwh" in ps
-           else pd.Series(np.nan, index=ps.index)).to_numpy(float)
+    own = source_column(inputs, "emissions_tco2_per_mwh", np.nan).to_numpy(float)
     grid = (inputs.grid_emissions_tco2_per_mwh.reindex(inputs.sites.index).fillna(0.0)
             .to_numpy(float) if inputs.grid_emissions_tco2_per_mwh is not None
             else np.zeros(len(inputs.sites)))
@@ -136,9 +144,8 @@ def source_supply(inputs: PlanInputs) -> np.ndarray | None:
     """year x source most new MW per year (NaN: none), or None without any limit."""
     ps = inputs.power_sources
     sup = pd.DataFrame(np.nan, index=inputs.years, columns=ps.index)
-    if "supply_mw_per_year" in ps:
-        for p, v in ps.supply_mw_per_year.items():
-            sup[p] = v
+    for p, v in source_column(inputs, "supply_mw_per_year", np.nan).items():
+        sup[p] = v
     if inputs.source_supply_mw is not None:
         o = inputs.source_supply_mw.reindex(index=inputs.years, columns=ps.index)
         sup = o.where(o.notna(), sup)
@@ -167,16 +174,16 @@ def ramp_shortfall_mw(inputs: PlanInputs) -> np.ndarray | None:
         return None
     sw = swing.reindex(index=inputs.years, columns=inputs.sites.index).fillna(0.0)
     r = ramp.reindex(inputs.sites.index).to_numpy(float)
-    short = np.where(np.isnan(r)[None, :], 0.0, sw.to_numpy(float) - r[None, :] * RAMP_WINDOW_MIN)
-    short = np.clip(short, 0.0, None)
+    short = np.clip(np.where(np.isnan(r)[None, :], 0.0,
+                             sw.to_numpy(float) - r[None, :] * RAMP_WINDOW_MIN), 0.0, None)
     return short if (short > 0).any() else None
 
 
 def absorbs_swings(inputs: PlanInputs) -> np.ndarray:
     """Per source: 1 where it can follow a job's swing within seconds (batteries)."""
-    ps = inputs.power_sources
-    col = ps["absorbs_swings"] if "absorbs_swings" in ps else ps.kind == "battery"
-    return col.fillna(False).astype(bool).to_numpy(float)
+    battery = inputs.power_sources.kind == "battery"
+    return source_column(inputs, "absorbs_swings", battery).fillna(False).astype(bool
+                                                                              ).to_numpy(float)
 
 
 def dispatch_availability(inputs: PlanInputs) -> np.ndarray:
@@ -185,7 +192,7 @@ def dispatch_availability(inputs: PlanInputs) -> np.ndarray:
     0, they are dispatched by their own charge and discharge)."""
     ps = inputs.power_sources
     cf = inputs.solar_cf
-    fo = ps["forced_outage_rate"] if "forced_outage_rate" in ps else pd.Series(0.0, ps.index)
+    fo = source_column(inputs, "forced_outage_rate", 0.0)
     avail = np.broadcast_to((1.0 - fo.fillna(0.0).to_numpy(float))[None, :, None],
                             (cf.shape[0], len(ps), cf.shape[1])).copy()
     solar = (ps.kind == "solar").to_numpy()

@@ -400,21 +400,20 @@ def define_dispatch(m: ArrayModel, inputs: PlanInputs, t: _Terms) -> None:
     """Supply matched to load in every dispatch period (see model.py)."""
     if inputs.solar_cf is None:
         return
-    ps, ny = inputs.power_sources, len(inputs.years)
-    ns, nt = inputs.solar_cf.shape
+    ps, nt = inputs.power_sources, inputs.solar_cf.shape[1]
     yv, sites = inputs.years.to_numpy(), inputs.sites.index
     periods = np.arange(nt)
     allowed = inputs.site_sources.reindex(index=sites, columns=ps.index).to_numpy(bool)
     is_batt = (ps.kind == "battery").to_numpy()
-    disp = m.add_cols("dispatch_mw", ("year", "site", "source", "period"),
-                      [yv, sites, ps.index, periods], (allowed & ~is_batt[None])[None, :, :, None])
+    dims4 = ("year", "site", "source", "period")
+    disp = m.add_cols("dispatch_mw", dims4, [yv, sites, ps.index, periods],
+                      (allowed & ~is_batt[None])[None, :, :, None])
     has_batt = (allowed & is_batt[None]).any(axis=1)
     ysp = [yv, sites, periods]
     charge = m.add_cols("charge_mw", ("year", "site", "period"), ysp, has_batt[None, :, None])
     discharge = m.add_cols("discharge_mw", ("year", "site", "period"), ysp,
                            has_batt[None, :, None])
     soc = m.add_cols("soc_mwh", ("year", "site", "period"), ysp, has_batt[None, :, None])
-    dims4 = ("year", "site", "source", "period")
     m.add_rows("power-dispatch_mw-upper", dims4, [yv, sites, ps.index, periods],
                Expr.of(disp) - t.power_cum_mw.expand(3, nt) * dispatch_availability(inputs),
                "<=", 0.0)
@@ -589,8 +588,8 @@ def define_budget(m: ArrayModel, inputs: PlanInputs, t: _Terms) -> None:
 
 
 CONSTRAINT_FAMILIES = (define_halls, define_site_power, define_power_supply, define_grid,
-                       define_dispatch, define_ramp, define_power_market, define_emissions, define_supply,
-                       define_hbm, define_vendor_share, define_training, define_inference,
+                       define_dispatch, define_ramp, define_power_market, define_emissions,
+                       define_supply, define_hbm, define_vendor_share, define_training, define_inference,
                        define_budget)
 
 

@@ -260,7 +260,7 @@ def define_dispatch(m: linopy.Model, inputs: PlanInputs, t: Terms) -> None:
     if inputs.solar_cf is None:
         return
     ps, sites = inputs.power_sources, inputs.sites.index
-    ns, nt = inputs.solar_cf.shape
+    nt = inputs.solar_cf.shape[1]
     period = pd.Index(np.arange(nt), name="period")
     allowed = _da(inputs.site_sources.reindex(index=sites, columns=ps.index)
                   .rename_axis(index="site", columns="source"))
@@ -452,9 +452,9 @@ def define_budget(m: linopy.Model, inputs: PlanInputs, t: Terms) -> None:
 
 
 CONSTRAINT_FAMILIES = (define_hall_capacity, define_hall_lead, define_land, define_site_power,
-                       define_power_supply, define_grid, define_dispatch, define_ramp, define_power_market,
-                       define_emissions, define_supply, define_hbm, define_vendor_share,
-                       define_training, define_inference, define_budget)
+                       define_power_supply, define_grid, define_dispatch, define_ramp,
+                       define_power_market, define_emissions, define_supply, define_hbm,
+                       define_vendor_share, define_training, define_inference, define_budget)
 
 
 def discount(inputs: PlanInputs) -> xr.DataArray:
