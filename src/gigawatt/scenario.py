@@ -84,6 +84,12 @@ class PowerOptions(_Strict):
     hours_per_block: Literal[1, 2, 3, 4, 6] = Field(
         4, description="Length of a dispatch block, hours (1, 2, 3, 4 or 6; 1 with "
         "representative_days 365 is a full hourly year).")
+    reserve_margin: float = Field(
+        0.0, ge=0, le=1, description="Firm capacity each site holds above its peak load, as "
+        "a fraction of it (0 to 1; on top of the N+1 unit when n_plus_one).")
+    n_plus_one: bool = Field(
+        True, description="Each site keeps its peak load when its largest on-site unit (a "
+        "turbine, an engine, a CCGT block, the PPA plant) trips.")
 
     @model_validator(mode="after")
     def _nonneg(self) -> "PowerOptions":

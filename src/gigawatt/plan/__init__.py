@@ -20,6 +20,7 @@ from ..scenario import Scenario, load_scenario
 from .capability import Capability, capability_for
 from .evaluate import evaluate_plan
 from .inputs import PlanInputs, plan_inputs
+from .reserve import settle_contingency
 from .result import PlanResult, read_result
 from .solve import WarmStart, solve_inputs
 
@@ -40,16 +41,24 @@ def optimise(inputs: PlanInputs, *, time_limit_s: float = 60.0, mip_rel_gap: flo
         :func:`gigawatt.plan.solve.solve_inputs`).
     warm : a basis to start the LP from (see :class:`gigawatt.plan.solve.WarmStart`);
         the result is the same as without it, to the solver's tolerance.
+
+    With ``inputs.n_plus_one`` and no ``contingency_mw`` yet, the plan is re-solved until
+    each site's reserve holds the largest on-site unit it builds
+    (:func:`gigawatt.plan.reserve.settle_contingency`); ``result.contingency_mw`` is it.
     """
     t0 = time.perf_counter()
-    s = solve_inputs(inputs, time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap, exact=exact,
-                     warm=warm)
+
+    def solve(x: PlanInputs, start: WarmStart | None) -> Any:
+        return solve_inputs(x, time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap,
+                            exact=exact, warm=start)
+
+    inputs, s = settle_contingency(inputs, solve(inputs, warm), solve)
     status = "relaxed" if s.relaxations else ("optimal" if s.condition == "optimal"
                                               else s.condition)
     result = read_result(inputs, s.decisions, status=status, binding=s.binding,
                          relaxations=s.relaxations, solve_time_s=time.perf_counter() - t0,
                          rounding_gap=abs(s.objective - s.lp_objective))
-    return dataclasses.replace(result, warm_start=s.start)
+    return dataclasses.replace(result, warm_start=s.start, contingency_mw=inputs.contingency_mw)
 
 
 def plan_scenario(scenario: Scenario | str, catalog: Catalog | None = None, *,

@@ -80,6 +80,12 @@ class PlanInputs:
         the year over all sites (NaN: no market limit).
     power_sources may carry ``emissions_tco2_per_mwh`` (NaN for the grid: the site's
         regional factor) and ``supply_mw_per_year``; missing columns mean 0 and no limit.
+    reserve_margin : firm capacity each site holds above its peak load (fraction).
+    n_plus_one : the site keeps its peak load when its largest on-site unit trips.
+    contingency_mw, contingency_source : optional year x site, the MW of that largest
+        unit, and the source whose whole MW it is where the site has less than one unit
+        of it ("" otherwise; see :mod:`gigawatt.plan.reserve`, which settles both from
+        the plan; None: not yet settled).
     inference_demand_tokens_per_s : year x inference workload, output tokens/s to serve.
     inference_tokens_per_s_per_gpu : accelerator x inference workload (0: cannot serve).
     facility : hall parameters ``capex_usd_per_mw``, ``build_years``, ``land_m2_per_mw``,
@@ -127,6 +133,10 @@ class PlanInputs:
     solar_cf: np.ndarray | None = None
     period_hours: np.ndarray | None = None
     block_hours: float = 4.0
+    reserve_margin: float = 0.0
+    n_plus_one: bool = True
+    contingency_mw: pd.DataFrame | None = None
+    contingency_source: pd.DataFrame | None = None
 
     @property
     def start_year(self) -> int:
@@ -281,6 +291,7 @@ def _power_policy(sc: Scenario, years: pd.Index, sources: pd.Index) -> dict[str,
     pw = sc.power
     if pw is None:
         return {}
+    reserve = {"reserve_margin": float(pw.reserve_margin), "n_plus_one": bool(pw.n_plus_one)}
     cap = pd.Series({y: float(pw.emissions_cap_tco2_by_year[y]) if y in
                      pw.emissions_cap_tco2_by_year else np.nan for y in years}, dtype=float)
     supply = pd.DataFrame(np.nan, index=years, columns=sources)
@@ -289,7 +300,8 @@ def _power_policy(sc: Scenario, years: pd.Index, sources: pd.Index) -> dict[str,
             supply[src] = [_latest(by_year, y) if any(k <= y for k in by_year) else np.nan
                            for y in years]
     return {"carbon_price_usd_per_tco2": float(pw.carbon_price_usd_per_tco2),
-            "emissions_cap_tco2": cap.rename_axis("year"), "source_supply_mw": supply}
+            "emissions_cap_tco2": cap.rename_axis("year"), "source_supply_mw": supply,
+            **reserve}
 
 
 def dispatch_periods(sc: Scenario, cat: Catalog, sources: pd.DataFrame) -> dict[str, Any]:

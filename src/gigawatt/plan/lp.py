@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from .inputs import BATTERY_EFFICIENCY, BATTERY_HOURS, PlanInputs, lead_years
+from .reserve import contingency_terms, firm_credit
 from .installed import (
     HOURS_PER_YEAR, carbon_price, discount_factors, emission_factors, emissions_cap,
     energy_price, existing_it_mw, existing_kacc, existing_power_mw, grid_limit_mw,
@@ -366,9 +367,10 @@ def define_site_power(m: ArrayModel, inputs: PlanInputs, t: _Terms) -> None:
 def define_power_supply(m: ArrayModel, inputs: PlanInputs, t: _Terms) -> None:
     ps = inputs.power_sources
     is_batt = (ps.kind == "battery").to_numpy()
-    firm = (ps.firm.to_numpy(bool) | is_batt).astype(float)
+    held_mw, whole = contingency_terms(inputs)
     m.add_rows("power-firm_mw-lower", ("year", "site"), _ys(inputs),
-               (t.power_cum_mw * firm).sum(2) - t.facility_mw, ">=", 0.0)
+               (t.power_cum_mw * (firm_credit(inputs)[None, None, :] - whole)).sum(2)
+               - t.facility_mw * (1.0 + inputs.reserve_margin), ">=", held_mw)
     load = t.facility_mw * (inputs.facility["average_load_fraction"] * HOURS_PER_YEAR / 1e3)
     gen = Expr.of(m.cols["gen_gwh"].index())
     m.add_rows("power-energy_gwh-lower", ("year", "site"), _ys(inputs), gen.sum(2) - load,

@@ -33,6 +33,7 @@ import xarray as xr
 
 from .inputs import BATTERY_EFFICIENCY, BATTERY_HOURS, PlanInputs, lead_years
 from .lp import COST_TIEBREAK, SLACKS  # one penalty table for both formulations
+from .reserve import contingency_terms, firm_credit
 from .installed import (  # noqa: F401  (site_limit_mw & co. are read from here too)
     HOURS_PER_YEAR, carbon_price, discount_factors, emission_factors, emissions_cap,
     energy_price, existing_it_mw, existing_kacc, existing_power_mw, grid_limit_mw,
@@ -206,13 +207,22 @@ def define_site_power(m: linopy.Model, inputs: PlanInputs, t: Terms) -> None:
 
 
 def define_power_supply(m: linopy.Model, inputs: PlanInputs, t: Terms) -> None:
-    """Power built covers the load: firm MW (batteries count) >= peak facility load; energy
+    """Power built covers the load: firm MW (batteries count, each source at its
+    availability) >= peak facility load x (1 + reserve margin) + the N+1 unit (see
+    :mod:`gigawatt.plan.reserve`); energy
     drawn >= annual energy; each source's energy <= its capacity x capacity factor; a
     battery charges from the site's non-firm sources (its MW <= theirs)."""
     ps = inputs.power_sources
     is_batt = ps.kind == "battery"
-    firm = _da((ps.firm | is_batt).astype(float).rename_axis("source"))
-    m.add_constraints((t.power_cum_mw * firm).sum("source") - t.facility_mw >= 0,
+    held_mw, whole = contingency_terms(inputs)
+    coords = {"year": inputs.years.to_numpy(), "site": np.asarray(inputs.sites.index),
+              "source": np.asarray(ps.index)}
+    credit = xr.DataArray(firm_credit(inputs)[None, None, :] - whole, coords=coords,
+                          dims=["year", "site", "source"])
+    held = xr.DataArray(held_mw, coords={k: coords[k] for k in ("year", "site")},
+                        dims=["year", "site"])
+    m.add_constraints((t.power_cum_mw * credit).sum("source")
+                      - t.facility_mw * (1.0 + inputs.reserve_margin) >= held,
                       name="power-firm_mw-lower")
     load_gwh = t.facility_mw * (inputs.facility["average_load_fraction"] * HOURS_PER_YEAR / 1e3)
     m.add_constraints(m.variables["gen_gwh"].sum("source") - load_gwh >= 0,

@@ -148,7 +148,9 @@ def base_plan(sc: Scenario, cat: Catalog) -> tuple[PlanInputs, Decisions]:
     inputs = plan_inputs(sc, cat, capability_for(sc, cat, cache_dir=default_cache_dir()))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return inputs, optimise(inputs).decisions
+        r = optimise(inputs)
+    # a draw keeps the base plan's N+1 units (re-settling them would re-solve each draw)
+    return dataclasses.replace(inputs, contingency_mw=r.contingency_mw), r.decisions
 
 
 def placed_job_gpus(sc: Scenario, cat: Catalog, inputs: PlanInputs, decisions: Decisions,
