@@ -92,7 +92,7 @@ def test_a_source_smaller_than_one_unit_cannot_cover_its_own_trip(base):
     cap = np.zeros((len(big.years), len(big.sites), len(ps)))
     gas = ps.index.get_loc("gas-turbine")
     cap[:, 0, gas] = 20.0
-    mw, k, whole = largest_unit(big, cap)
+    mw, k, whole = largest_unit(big.power_sources, cap)
     assert mw[0, 0] == 20.0 and k[0, 0] == gas and whole[0, 0]
     assert mw[0, 1] == 0.0 and k[0, 1] == -1
     r = optimise(big)

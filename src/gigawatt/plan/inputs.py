@@ -244,6 +244,15 @@ def _power_sources(sc: Scenario, cat: Catalog) -> tuple[pd.DataFrame, pd.DataFra
     allowed = {opt.site: (opt.power_sources or cat.site(opt.site).power_sources)
                for opt in sc.sites}
     ids = sorted({p for ps in allowed.values() for p in ps})
+    matrix = pd.DataFrame(False, index=pd.Index(list(allowed), name="site"),
+                          columns=pd.Index(ids, name="source"))
+    for site, ps in allowed.items():
+        matrix.loc[site, ps] = True
+    return source_table(cat, ids), matrix
+
+
+def source_table(cat: Catalog, ids: list[str]) -> pd.DataFrame:
+    """The power sources ``ids`` as the planner's table (index source id)."""
     rows = []
     for pid in ids:
         p = cat.get("power_sources", pid)
@@ -260,12 +269,9 @@ def _power_sources(sc: Scenario, cat: Catalog) -> tuple[pd.DataFrame, pd.DataFra
                                             else p.supply_mw_per_year),
                      "absorbs_swings": bool(p.absorbs_swings),
                      "forced_outage_rate": float(p.forced_outage_rate or 0.0),
-                     "unit_mw": np.nan if p.unit_mw is None else float(p.unit_mw)})
-    matrix = pd.DataFrame(False, index=pd.Index(list(allowed), name="site"),
-                          columns=pd.Index(ids, name="source"))
-    for site, ps in allowed.items():
-        matrix.loc[site, ps] = True
-    return pd.DataFrame(rows).set_index("source"), matrix
+                     "unit_mw": np.nan if p.unit_mw is None else float(p.unit_mw),
+                     "life_years": float(p.life_years)})
+    return pd.DataFrame(rows).set_index("source")
 
 
 def _grid(sc: Scenario, cat: Catalog, years: pd.Index) -> dict[str, Any]:
@@ -312,20 +318,24 @@ def dispatch_periods(sc: Scenario, cat: Catalog, sources: pd.DataFrame) -> dict[
     pw = sc.power
     n_days = pw.representative_days if pw is not None else 4
     block = pw.hours_per_block if pw is not None else 4
-    solar = sources[sources.kind == "solar"]
-    default_cf = float(solar.capacity_factor.iloc[0]) if len(solar) else 0.25
-    cfs, hours = [], []
-    for opt in sc.sites:
-        site = cat.site(opt.site)
-        lat = 35.0 if site.latitude_deg is None else site.latitude_deg
-        cf = site.solar_capacity_factor or default_cf
-        year = hourly_capacity_factor(lat, cf)
-        prof, w = (year, np.ones(365)) if n_days >= 365 else representative_days(year, n_days)
-        k = 24 // block
-        cfs.append(prof.reshape(len(w), k, block).mean(axis=2).ravel())
-        hours.append(np.repeat(np.asarray(w, float) * block, k))
+    cfs, hours = zip(*(site_periods(cat.site(opt.site), sources, n_days, block)
+                       for opt in sc.sites))
     return {"solar_cf": np.array(cfs), "period_hours": np.array(hours),
             "block_hours": float(block)}
+
+
+def site_periods(site: Any, sources: pd.DataFrame, n_days: int, block: int
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """One site's dispatch periods: (solar capacity factor, hours of the year each
+    stands for) of ``n_days`` representative days cut into ``block``-hour blocks."""
+    solar = sources[sources.kind == "solar"]
+    default_cf = float(solar.capacity_factor.iloc[0]) if len(solar) else 0.25
+    lat = 35.0 if site.latitude_deg is None else site.latitude_deg
+    year = hourly_capacity_factor(lat, site.solar_capacity_factor or default_cf)
+    prof, w = (year, np.ones(365)) if n_days >= 365 else representative_days(year, n_days)
+    k = 24 // block
+    return (prof.reshape(len(w), k, block).mean(axis=2).ravel(),
+            np.repeat(np.asarray(w, float) * block, k))
 
 
 def _existing(sc: Scenario) -> pd.DataFrame:

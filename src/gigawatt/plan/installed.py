@@ -190,9 +190,13 @@ def dispatch_availability(inputs: PlanInputs) -> np.ndarray:
     """site x source x period: the fraction of a source's MW that can run in a dispatch
     period (solar: its capacity factor then; others: 1 - forced outage rate; batteries
     0, they are dispatched by their own charge and discharge)."""
-    ps = inputs.power_sources
-    cf = inputs.solar_cf
-    fo = source_column(inputs, "forced_outage_rate", 0.0)
+    return availability(inputs.power_sources, inputs.solar_cf)
+
+
+def availability(ps: pd.DataFrame, cf: np.ndarray) -> np.ndarray:
+    """:func:`dispatch_availability` of power-source table ``ps`` and solar capacity
+    factors ``cf`` (site x period)."""
+    fo = ps["forced_outage_rate"] if "forced_outage_rate" in ps else pd.Series(0.0, ps.index)
     avail = np.broadcast_to((1.0 - fo.fillna(0.0).to_numpy(float))[None, :, None],
                             (cf.shape[0], len(ps), cf.shape[1])).copy()
     solar = (ps.kind == "solar").to_numpy()
@@ -204,7 +208,11 @@ def dispatch_availability(inputs: PlanInputs) -> np.ndarray:
 def previous_period(inputs: PlanInputs) -> np.ndarray:
     """Index of the period before each one, cyclic within its day (a battery's state of
     charge at a day's start is its state at that day's end)."""
-    n = inputs.solar_cf.shape[1]
-    k = int(round(24 / inputs.block_hours))
+    return previous_of(inputs.solar_cf.shape[1], inputs.block_hours)
+
+
+def previous_of(n: int, block_hours: float) -> np.ndarray:
+    """:func:`previous_period` of ``n`` periods of ``block_hours`` each."""
+    k = int(round(24 / block_hours))
     t = np.arange(n)
     return (t // k) * k + (t % k - 1) % k

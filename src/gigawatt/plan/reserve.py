@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from .inputs import PlanInputs
-from .installed import existing_power_mw, source_column
+from .installed import existing_power_mw
 
 #: re-solves at most; the last one holds the largest unit seen
 MAX_SETTLE = 3
@@ -33,9 +33,14 @@ MAX_SETTLE = 3
 def firm_credit(inputs: PlanInputs) -> np.ndarray:
     """Per source: MW of firm capacity one MW of it counts for (firm sources and
     batteries: 1 - forced outage rate; variable sources: 0)."""
-    ps = inputs.power_sources
+    return credit_of(inputs.power_sources)
+
+
+def credit_of(ps: pd.DataFrame) -> np.ndarray:
+    """:func:`firm_credit` of power-source table ``ps``."""
     firm = ps.firm.to_numpy(bool) | (ps.kind == "battery").to_numpy()
-    fo = source_column(inputs, "forced_outage_rate", 0.0).fillna(0.0).to_numpy(float)
+    fo = (ps["forced_outage_rate"].fillna(0.0).to_numpy(float)
+          if "forced_outage_rate" in ps else 0.0)
     return firm * (1.0 - fo)
 
 
@@ -60,22 +65,23 @@ def contingency_terms(inputs: PlanInputs) -> tuple[np.ndarray, np.ndarray]:
     return const, whole
 
 
-def onsite_units(inputs: PlanInputs) -> np.ndarray:
-    """Per source: True for on-site firm units that can trip one at a time (firm, not the
-    grid, not a battery)."""
-    ps = inputs.power_sources
+def onsite_units(ps: pd.DataFrame) -> np.ndarray:
+    """Per source of table ``ps``: True for on-site firm units that can trip one at a time
+    (firm, not the grid, not a battery)."""
     return (ps.firm.to_numpy(bool) & (ps.kind != "grid").to_numpy()
             & (ps.kind != "battery").to_numpy())
 
 
-def largest_unit(inputs: PlanInputs, capacity_mw: np.ndarray
+def largest_unit(ps: pd.DataFrame, capacity_mw: np.ndarray
                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The largest on-site unit of each year x site, from capacity year x site x source:
+    """The largest on-site unit of each year x site, from capacity year x site x source
+    of power-source table ``ps``:
     (MW lost when it trips: ``unit_mw``, or all of the source's MW where it has less;
     the index of its source, -1 where none; True where that is the source's whole MW).
     A source without a unit size, such as the grid, is not a unit."""
-    unit = source_column(inputs, "unit_mw", np.nan).to_numpy(float)
-    units = onsite_units(inputs) & ~np.isnan(unit)
+    unit = (ps["unit_mw"] if "unit_mw" in ps else pd.Series(np.nan, ps.index)
+            ).to_numpy(float)
+    units = onsite_units(ps) & ~np.isnan(unit)
     lost = np.minimum(capacity_mw, np.nan_to_num(unit)[None, None, :])
     lost = np.where(units[None, None, :] & (capacity_mw > 1e-6), lost, 0.0)
     if not lost.shape[2]:
@@ -89,7 +95,7 @@ def largest_unit(inputs: PlanInputs, capacity_mw: np.ndarray
 
 def largest_unit_mw(inputs: PlanInputs, capacity_mw: np.ndarray) -> np.ndarray:
     """year x site MW lost when the largest on-site unit trips (see :func:`largest_unit`)."""
-    return largest_unit(inputs, capacity_mw)[0]
+    return largest_unit(inputs.power_sources, capacity_mw)[0]
 
 
 def capacity_cube(inputs: PlanInputs, decisions: Any) -> np.ndarray:
@@ -111,7 +117,7 @@ def contingency_of(inputs: PlanInputs, decisions: Any) -> dict[str, pd.DataFrame
     """The PlanInputs fields of the N+1 unit the decisions build: ``contingency_mw``
     (year x site MW) and ``contingency_source`` (year x site: the source whose whole MW
     is the unit, "" where the unit is one of several)."""
-    mw, k, whole = largest_unit(inputs, capacity_cube(inputs, decisions))
+    mw, k, whole = largest_unit(inputs.power_sources, capacity_cube(inputs, decisions))
     ids = np.asarray(inputs.power_sources.index, dtype=object)
     src = np.where(whole & (k >= 0), ids[np.clip(k, 0, None)] if len(ids) else "", "")
     frame = lambda v: pd.DataFrame(v, index=inputs.years, columns=inputs.sites.index)  # noqa
