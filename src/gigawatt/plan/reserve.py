@@ -8,8 +8,9 @@ plant: ``unit_mw``, or all of the source's MW where it has less), so the site ke
 load when that unit trips.
 
 Which unit is the largest depends on what the plan builds, and "the largest unit built"
-is not a linear function of the capacities (GenX, for one, offers it only with integer
-unit commitment, and a static contingency MW otherwise). Here the contingency is a
+is not a linear function of the capacities (GenX's ``operational_reserves.jl`` offers a
+static contingency MW, and the largest unit only with unit commitment, ``UCommit >= 1``,
+through a big-M on integer commitment). Here the contingency is a
 constant of each (year, site) row, settled by fixed-point iteration: solve, read the
 largest unit built, solve again with it, until it no longer changes
 (:func:`settle_contingency`; one or two re-solves from the previous basis).
