@@ -11,6 +11,8 @@ drawn worlds of the scenario's uncertainties (the re-solve model of the risk lay
 
 from __future__ import annotations
 
+import dataclasses
+
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -45,6 +47,7 @@ class Workbench:
     variants: dict[str, dict[str, Any]] = field(default_factory=dict)
     _capability: Any = None
     _goodput: dict[float, float] = field(default_factory=dict)
+    _units: dict[str, Any] | None = None
 
     def levers(self) -> dict[str, Any]:
         return lever_space(self.scenario, self.catalog)
@@ -67,7 +70,11 @@ class Workbench:
         t0 = time.perf_counter()
         sc = self.variant_scenario(levers)
         inputs = plan_inputs(sc, self.catalog, self.capability())
+        if self._units is not None:  # the last plan's N+1 units, as the first guess
+            inputs = dataclasses.replace(inputs, **self._units)
         result = optimise(inputs)
+        self._units = {"contingency_mw": result.contingency_mw,
+                       "contingency_source": result.contingency_source}
         t_plan = time.perf_counter() - t0
         totals = {k: float(v) for k, v in result.totals.items()}
         ettr = self.goodput(float(levers.get("failure_rate_factor", 1.0)))

@@ -42,9 +42,10 @@ def optimise(inputs: PlanInputs, *, time_limit_s: float = 60.0, mip_rel_gap: flo
     warm : a basis to start the LP from (see :class:`gigawatt.plan.solve.WarmStart`);
         the result is the same as without it, to the solver's tolerance.
 
-    With ``inputs.n_plus_one`` and no ``contingency_mw`` yet, the plan is re-solved until
-    each site's reserve holds the largest on-site unit it builds
-    (:func:`gigawatt.plan.reserve.settle_contingency`); ``result.contingency_mw`` is it.
+    With ``inputs.n_plus_one`` the plan is re-solved until each site's reserve holds the
+    largest on-site unit it builds, from ``inputs.contingency_mw`` as the first guess
+    when given (:func:`gigawatt.plan.reserve.settle_contingency`);
+    ``result.contingency_mw`` and ``result.contingency_source`` are the settled units.
     """
     t0 = time.perf_counter()
 
@@ -58,7 +59,8 @@ def optimise(inputs: PlanInputs, *, time_limit_s: float = 60.0, mip_rel_gap: flo
     result = read_result(inputs, s.decisions, status=status, binding=s.binding,
                          relaxations=s.relaxations, solve_time_s=time.perf_counter() - t0,
                          rounding_gap=abs(s.objective - s.lp_objective))
-    return dataclasses.replace(result, warm_start=s.start, contingency_mw=inputs.contingency_mw)
+    return dataclasses.replace(result, warm_start=s.start, contingency_mw=inputs.contingency_mw,
+                               contingency_source=inputs.contingency_source)
 
 
 def plan_scenario(scenario: Scenario | str, catalog: Catalog | None = None, *,

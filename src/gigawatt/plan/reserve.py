@@ -125,10 +125,18 @@ def contingency_of(inputs: PlanInputs, decisions: Any) -> dict[str, pd.DataFrame
     return {"contingency_mw": frame(mw), "contingency_source": frame(src)}
 
 
-def _same(a: dict[str, pd.DataFrame], b: dict[str, pd.DataFrame]) -> bool:
-    return (np.allclose(a["contingency_mw"].to_numpy(), b["contingency_mw"].to_numpy(),
-                        atol=1e-3)
-            and (a["contingency_source"].to_numpy() == b["contingency_source"].to_numpy()).all())
+def n_plus_one_short_mw(inputs: PlanInputs, decisions: Any) -> np.ndarray:
+    """year x site MW by which firm capacity at availability, less the largest on-site
+    unit the decisions build, falls short of the peak load x (1 + reserve margin)."""
+    from .accounting import fleet  # accounting reads this module's unit rule
+
+    _, active = fleet(inputs, decisions)
+    load = (active * inputs.accelerators.it_power_w.to_numpy()[None, None, :] / 1e6
+            ).sum(axis=2) * inputs.sites.pue.to_numpy()[None, :]
+    cap = capacity_cube(inputs, decisions)
+    firm = (cap * firm_credit(inputs)[None, None, :]).sum(axis=2)
+    unit = largest_unit(inputs.power_sources, cap)[0]
+    return np.clip(load * (1.0 + inputs.reserve_margin) - (firm - unit), 0.0, None)
 
 
 def settle_contingency(inputs: PlanInputs, solved: Any,
@@ -136,17 +144,27 @@ def settle_contingency(inputs: PlanInputs, solved: Any,
     """Re-solve until the N+1 unit of every firm row is the largest unit the plan builds.
 
     ``solved`` is the solve of ``inputs`` (its ``decisions`` and ``start``); ``solve(inputs,
-    start)`` solves a copy. Returns the settled inputs (``contingency_mw`` set) and their
-    solve. Inputs without ``n_plus_one``, or with a contingency already given, come back
-    as they are.
+    start)`` solves a copy. A contingency already in ``inputs`` is the first guess (a
+    what-if starting from its base plan's units re-solves only if they change). Returns
+    the settled inputs (``contingency_mw`` set) and their solve; inputs without
+    ``n_plus_one`` come back as they are.
     """
-    if not inputs.n_plus_one or inputs.contingency_mw is not None:
+    if not inputs.n_plus_one:
         return inputs, solved
     held = None
+    if inputs.contingency_mw is not None:
+        src = inputs.contingency_source
+        held = {"contingency_mw": inputs.contingency_mw.reindex(
+                    index=inputs.years, columns=inputs.sites.index).fillna(0.0),
+                "contingency_source": (src.reindex(index=inputs.years,
+                                                   columns=inputs.sites.index).fillna("")
+                                       if src is not None else pd.DataFrame(
+                                           "", index=inputs.years, columns=inputs.sites.index))}
     for k in range(MAX_SETTLE):
+        if held is not None and (n_plus_one_short_mw(inputs, solved.decisions)
+                                 <= 1e-3).all():
+            break  # the plan's own largest units are covered (if conservatively)
         want = contingency_of(inputs, solved.decisions)
-        if held is not None and _same(want, held):
-            break
         if held is None and not (want["contingency_mw"].to_numpy() > 1e-6).any():
             return dataclasses.replace(inputs, **want), solved
         if held is not None and k == MAX_SETTLE - 1:

@@ -67,9 +67,11 @@ class PlanResult(ResultRepr):
     #: per year x site: supply by kind, cost per MWh, load shed when a source trips
     #: (:func:`gigawatt.plan.accounting.supply_table`)
     supply: pd.DataFrame | None = None
-    #: year x site MW of the largest on-site unit each site's firm reserve holds (N+1,
-    #: :mod:`gigawatt.plan.reserve`); None when not settled
+    #: year x site MW of the largest on-site unit each site's firm reserve holds, and
+    #: the source whose whole MW it is (N+1, :mod:`gigawatt.plan.reserve`); None when
+    #: not settled
     contingency_mw: pd.DataFrame | None = None
+    contingency_source: pd.DataFrame | None = None
 
     def __post_init__(self) -> None:
         for name in ("builds", "sites", "power", "costs", "fleet", "hbm", "training", "phases",

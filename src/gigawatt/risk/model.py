@@ -150,7 +150,8 @@ def base_plan(sc: Scenario, cat: Catalog) -> tuple[PlanInputs, Decisions]:
         warnings.simplefilter("ignore")
         r = optimise(inputs)
     # a draw keeps the base plan's N+1 units (re-settling them would re-solve each draw)
-    return dataclasses.replace(inputs, contingency_mw=r.contingency_mw), r.decisions
+    return dataclasses.replace(inputs, contingency_mw=r.contingency_mw,
+                               contingency_source=r.contingency_source), r.decisions
 
 
 def placed_job_gpus(sc: Scenario, cat: Catalog, inputs: PlanInputs, decisions: Decisions,
