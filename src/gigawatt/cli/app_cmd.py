@@ -40,12 +40,12 @@ def app_cmd(
                               "allowed: a free port, or --port 0", field="--port") from None
     url = f"http://{host}:{server.server_address[1]}/"
     err = err_console()
-    err.print(f"gigawatt app: {bench.scenario.id} at {url} (Ctrl-C stops it)")
-    if not no_browser:
-        import webbrowser
+    try:  # from the first line a user can act on, Ctrl-C stops the server cleanly
+        err.print(f"gigawatt app: {bench.scenario.id} at {url} (Ctrl-C stops it)")
+        if not no_browser:
+            import webbrowser
 
-        webbrowser.open(url)
-    try:
+            webbrowser.open(url)
         server.serve_forever(poll_interval=0.2)
     except KeyboardInterrupt:
         err.print("stopped")
