@@ -40,11 +40,14 @@ def capital_charge_usd(inputs: PlanInputs, power: pd.DataFrame) -> pd.Series:
     y = inputs.years.to_numpy()
     age = y[:, None] - b.year.to_numpy()[None, :]
     on = (age >= 0) & (age < np.nan_to_num(life.reindex(b.source).to_numpy(), nan=np.inf))
-    by_build = pd.DataFrame(np.where(on, charge[None, :], 0.0), index=inputs.years,
-                            columns=b.site.to_numpy())
-    by_site = by_build.T.groupby(level=0).sum().T.reindex(columns=inputs.sites.index,
-                                                          fill_value=0.0)
-    return by_site.rename_axis(index="year", columns="site").stack().rename("capital_usd")
+    at = (b.site.to_numpy()[:, None] == inputs.sites.index.to_numpy()[None, :]).astype(float)
+    v = np.where(on, charge[None, :], 0.0)
+    # a build in service without a life leaves its site's charge unknown (NaN), not 0
+    unknown = (np.isnan(v).astype(float) @ at) > 0
+    by_site = pd.DataFrame(np.where(unknown, np.nan, np.nan_to_num(v) @ at),
+                           index=inputs.years, columns=inputs.sites.index)
+    return by_site.rename_axis(index="year", columns="site").stack(
+        future_stack=True).rename("capital_usd")
 
 
 def cost_columns(inputs: PlanInputs, power: pd.DataFrame) -> pd.DataFrame:
@@ -62,8 +65,9 @@ def cost_columns(inputs: PlanInputs, power: pd.DataFrame) -> pd.DataFrame:
             power.source).to_numpy() * 1e3,
         energy_usd=drawn * 1e3 * price,
         carbon_usd=power.emissions_tco2 * co2.reindex(power.year).to_numpy())
-    out = df.groupby(KEYS)[["fixed_om_usd", "energy_usd", "carbon_usd"]].sum()
-    return out.join(capital_charge_usd(inputs, power), how="outer").fillna(0.0)
+    running = df.groupby(KEYS)[["fixed_om_usd", "energy_usd", "carbon_usd"]].sum()
+    capital = capital_charge_usd(inputs, power)
+    return running.reindex(capital.index, fill_value=0.0).join(capital)
 
 
 def per_mwh_columns(costs: pd.DataFrame, delivered_gwh: pd.Series) -> pd.DataFrame:
