@@ -37,7 +37,7 @@ def capacity_by_source_figure(r: Any) -> Any:
     load = r.sites.groupby("year").facility_power_mw.sum().reindex(years).fillna(0.0)
     fig.add_trace(go.Scatter(x=years, y=load.to_numpy() / 1e3, mode="lines+markers",
                              name="facility load (IT x PUE)",
-                             line={"color": "black", "shape": "hv"}))
+                             line={"color": "black"}))
     fig.update_layout(barmode="stack")
     return _layout(fig, "Power capacity in service by source, all sites", "GW", "year")
 
