@@ -204,10 +204,3 @@ def test_an_unknown_life_leaves_only_its_own_site_unpriced(base, mixed):
     others = got.drop(index=one, level="site")
     assert others.notna().all() and (others > 0).any()
 
-
-def test_the_plan_page_has_the_power_section(mixed):
-    from gigawatt.report.plan_report import plan_sections, render_plan
-
-    ids = [s.id for s in plan_sections(mixed)]
-    assert "power" in ids and ids.index("power") < ids.index("limits")
-    assert "Power: where it comes from, what it costs, what binds" in render_plan(mixed)
