@@ -56,6 +56,8 @@ def emissions_figure(r: Any) -> Any:
             s = s.droplevel(0).reindex(years).fillna(0.0)
             if _nonzero(s):
                 fig.add_trace(go.Bar(x=years, y=s.to_numpy() / 1e6, name=site))
+    if not fig.data:
+        fig.add_annotation(text="no emissions in this plan", showarrow=False)
     fig.update_layout(barmode="stack")
     return _layout(fig, "Emissions by year and site (the dispatch x each source's factor)",
                    "MtCO2", "year")
