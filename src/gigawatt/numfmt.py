@@ -173,7 +173,8 @@ _ACRONYMS = {"it": "IT", "hbm": "HBM", "mfu": "MFU", "ettr": "ETTR", "pue": "PUE
              "gpu": "GPU", "gpus": "GPUs", "ttft": "TTFT", "tpot": "TPOT", "mtbf": "MTBF",
              "bf16": "BF16", "fp8": "FP8", "fp4": "FP4", "kv": "KV", "tp": "TP", "pp": "PP",
              "dp": "DP", "ep": "EP", "cp": "CP", "vp": "VP", "lp": "LP", "id": "id",
-             "usd": "USD", "tco2": "tCO2", "mw": "MW", "mwh": "MWh", "gw": "GW", "gb": "GB"}
+             "usd": "USD", "tco2": "tCO2", "mw": "MW", "mwh": "MWh", "gw": "GW", "gb": "GB",
+             "om": "O&M"}
 _UNIT_WORDS = re.compile(r"(_(usd|mw|gw|kw|w|mwh|gwh|gb|m2|tco2|s|h|min|ms|us|days|"
                          r"tb_per_s|gbit_per_s|gbps|flop_per_s|tflop_per_s|usd_per_year|"
                          r"mwh_per_year))+$")

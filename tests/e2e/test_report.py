@@ -64,7 +64,7 @@ def test_report_renders_offline_without_errors(report, tmp_path):
     seen = _open(report, shot)
     assert seen["errors"] == []
     assert seen["requests"] == []  # self-contained: nothing fetched from the network
-    assert len(seen["charts"]) == 6
+    assert len(seen["charts"]) == 9  # six plan charts, three of the power section
     for c in seen["charts"]:
         assert c["plotted"] and c["traces"] > 0, c
     assert seen["csv_links"] >= 10

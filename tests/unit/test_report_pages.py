@@ -120,3 +120,16 @@ def test_row_formatted_tables_print_years_plainly():
     html = Table("o", "outcomes", df, row_field="outcome").render()["html"]
     assert "2029.4<" in html and "2030<" in html and "2,029" not in html
     assert "$372B" in html and "2,761 EFLOP/s" in html and "full capacity year" in html
+
+
+def test_plan_page_has_the_power_section(small):
+    from gigawatt.report.plan_report import plan_sections, render_plan
+
+    r = small[1]
+    ids = [s.id for s in plan_sections(r)]
+    assert "power" in ids and ids.index("power") < ids.index("limits")
+    page = render_plan(r)
+    assert "Power: where it comes from, what it costs, what binds" in page
+    grid = [b for b in r.binding if b["constraint"] == "grid-capacity_mw-upper"]
+    for b in grid:
+        assert f"One more MW of grid at {b['index']['site']} in {b['index']['year']}" in page

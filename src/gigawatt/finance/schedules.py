@@ -1,5 +1,5 @@
 """Yearly schedules of money over a range of years (pure numpy): loans, lease rents,
-straight-line depreciation, and the capital recovery factor.
+straight-line depreciation (the capital recovery factor lives in :mod:`gigawatt.annuity`).
 
 Every schedule is an array over ``years`` (consecutive integers); amounts are USD in the
 year they fall. Conventions: a loan is drawn in its year and repaid from the next year
@@ -13,17 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..annuity import crf
 from ..financing import Loan
-
-
-def crf(rate: float, life_years: float) -> float:
-    """Capital recovery factor: the level yearly payment that repays 1 USD over
-    ``life_years`` at ``rate`` (1 / life at a zero rate)."""
-    if life_years <= 0:
-        raise ValueError("life_years must be > 0")
-    if rate <= 0:
-        return 1.0 / life_years
-    return rate / (1.0 - (1.0 + rate) ** -life_years)
 
 
 @dataclass(frozen=True)

@@ -12,10 +12,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from . import power_cost as pc
 from .inputs import BATTERY_HOURS, PlanInputs
 from .installed import (
     HOURS_PER_YEAR, carbon_price, emission_factors, energy_price, existing_it_mw,
-    existing_power_mw, site_limit_mw, source_column,
+    existing_power_mw, power_capex_usd_per_mw, site_limit_mw, source_column,
 )
 
 
@@ -29,12 +30,16 @@ class Decisions:
     hall_mw : year, site, hall_mw (critical-IT MW of halls commissioned that year).
     power_mw : year, site, source, power_mw (capacity commissioned that year).
     gen_gwh : year, site, source, gen_gwh (energy drawn that year).
+    battery_gwh : year, site, charge_gwh, discharge_gwh (the site's batteries over the
+        dispatch periods); None where power is not dispatched (an annual balance counts
+        a battery's energy in ``gen_gwh``).
     """
 
     units: pd.DataFrame
     hall_mw: pd.DataFrame
     power_mw: pd.DataFrame
     gen_gwh: pd.DataFrame
+    battery_gwh: pd.DataFrame | None = None
 
 
 def _cube(df: pd.DataFrame, value: str, dims: list[pd.Index]) -> np.ndarray:
@@ -101,7 +106,14 @@ def build_table(inputs: PlanInputs, d: Decisions) -> pd.DataFrame:
 
 
 def power_table(inputs: PlanInputs, d: Decisions) -> pd.DataFrame:
-    """Per year x site x source: capacity (cumulative, MW), energy drawn, site limit, load."""
+    """Per year x site x source: capacity (cumulative and new, MW), energy (GWh) and
+    emissions (tCO2).
+
+    ``energy_gwh`` is the energy a source supplies: drawn from a generator, discharged
+    from a battery (``discharge_gwh``; its ``charge_gwh`` is drawn from the site's other
+    sources, whose emissions count there). A site's discharge is split over its battery
+    sources by capacity.
+    """
     y, s = inputs.years, inputs.sites.index.rename("site")
     p = inputs.power_sources.index.rename("source")
     cap = _cum(_cube(d.power_mw, "power_mw", [y, s, p]), y, None)
@@ -109,11 +121,27 @@ def power_table(inputs: PlanInputs, d: Decisions) -> pd.DataFrame:
     gen = _cube(d.gen_gwh, "gen_gwh", [y, s, p])
     idx = pd.MultiIndex.from_product([y, s, p], names=["year", "site", "source"])
     tco2 = gen * 1e3 * emission_factors(inputs)[None]
-    df = pd.DataFrame({"capacity_mw": cap.ravel(), "energy_gwh": gen.ravel(),
+    charge, discharge = _battery_split(inputs, d, cap)
+    df = pd.DataFrame({"capacity_mw": cap.ravel(), "energy_gwh": (gen + discharge).ravel(),
                        "new_mw": _cube(d.power_mw, "power_mw", [y, s, p]).ravel(),
-                       "emissions_tco2": tco2.ravel()},
+                       "emissions_tco2": tco2.ravel(), "charge_gwh": charge.ravel(),
+                       "discharge_gwh": discharge.ravel()},
                       index=idx).reset_index()
     return df[(df.capacity_mw > 1e-9) | (df.energy_gwh > 1e-9)].reset_index(drop=True)
+
+
+def _battery_split(inputs: PlanInputs, d: Decisions, cap: np.ndarray
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """year x site x source battery charge and discharge, GWh: each site's split over its
+    battery sources in proportion to their capacity."""
+    if d.battery_gwh is None or not len(d.battery_gwh):
+        return np.zeros_like(cap), np.zeros_like(cap)
+    y, s = inputs.years, inputs.sites.index.rename("site")
+    batt = cap * (inputs.power_sources.kind == "battery").to_numpy(float)[None, None, :]
+    total = batt.sum(axis=2, keepdims=True)
+    share = np.divide(batt, total, out=np.zeros_like(batt), where=total > 0)
+    return tuple(_cube(d.battery_gwh, c, [y, s])[:, :, None] * share
+                 for c in ("charge_gwh", "discharge_gwh"))
 
 
 def site_table(inputs: PlanInputs, d: Decisions) -> pd.DataFrame:
@@ -146,24 +174,32 @@ def supply_table(inputs: PlanInputs, power: pd.DataFrame, sites: pd.DataFrame
     when the grid trips; ``shed_on_unit_trip_mw``: load lost when the largest on-site unit
     trips (its ``unit_mw``, or all of the source's MW if smaller) and nothing else takes
     it; ``battery_cover_h``: hours the batteries carry the average load alone;
+    ``energy_gwh``: energy drawn from the sources (a battery's charge is in it, its
+    discharge is not); ``battery_charge_gwh``, ``battery_discharge_gwh``;
+    ``delivered_gwh``: what the facility draws at its average load;
     ``energy_usd_per_mwh``: the energy (grid price, fuel) of the year's dispatch over the
-    energy drawn (capex and fixed O&M not included); ``emissions_t_per_mwh``.
+    energy drawn (capex and fixed O&M not included); ``emissions_t_per_mwh`` likewise;
+    ``all_in_usd_per_mwh``: capital charge (capex of the power the plan built, annualised
+    at the discount rate over each source's life) + fixed O&M + energy + carbon over the
+    MWh delivered, with its ``capital_``, ``fixed_om_`` and ``carbon_usd_per_mwh`` parts;
+    ``ramp_mw``, ``absorbing_mw``, ``ramp_source``, ``ramp_capex_usd``: the
+    swing-absorbing capacity the grid's ramp limit requires and its capex
+    (:func:`gigawatt.plan.power_cost.ramp_columns`).
     """
     ps = inputs.power_sources
-    price = energy_price(inputs)
     unit = source_column(inputs, "unit_mw", np.nan)
     fo = source_column(inputs, "forced_outage_rate", 0.0)
     kind = ps.kind.reindex(power.source).to_numpy()
     firm = ps.firm.reindex(power.source).to_numpy(bool)
+    flows = [c for c in ("charge_gwh", "discharge_gwh") if c in power]
     df = power.assign(
         kind=kind,
+        drawn_gwh=power.energy_gwh - (power.discharge_gwh if flows else 0.0),
         firm_mw=np.where(firm & (kind != "grid") & (kind != "battery"),
                          power.capacity_mw * (1 - fo.reindex(power.source).fillna(0.0)
                                               .to_numpy()), 0.0),
         unit_mw=np.minimum(unit.reindex(power.source).fillna(np.inf).to_numpy(),
-                           power.capacity_mw.to_numpy()),
-        energy_usd=power.energy_gwh * 1e3 * price.stack().reindex(
-            pd.MultiIndex.from_arrays([power.site, power.source])).to_numpy())
+                           power.capacity_mw.to_numpy()))
     onsite = df[(df.kind != "grid") & (df.kind != "battery")]
     g = df.groupby(["year", "site"])
     out = pd.DataFrame({
@@ -171,7 +207,8 @@ def supply_table(inputs: PlanInputs, power: pd.DataFrame, sites: pd.DataFrame
         "onsite_firm_mw": g.firm_mw.sum(),
         "battery_mw": df[df.kind == "battery"].groupby(["year", "site"]).capacity_mw.sum(),
         "largest_unit_mw": onsite[onsite.firm_mw > 0].groupby(["year", "site"]).unit_mw.max(),
-        "energy_gwh": g.energy_gwh.sum(), "energy_usd": g.energy_usd.sum(),
+        "energy_gwh": g.drawn_gwh.sum(),
+        **{f"battery_{c}": g[c].sum() for c in flows},
         "emissions_tco2": g.emissions_tco2.sum()}).fillna(0.0)
     load = sites.set_index(["year", "site"])[["facility_power_mw"]]
     out = load.join(out, how="left").fillna(0.0)
@@ -183,10 +220,14 @@ def supply_table(inputs: PlanInputs, power: pd.DataFrame, sites: pd.DataFrame
     out["shed_on_unit_trip_mw"] = (out.facility_power_mw - (firm_all - out.largest_unit_mw)
                                    ).clip(lower=0.0).where(out.largest_unit_mw > 0, 0.0)
     out["battery_cover_h"] = out.battery_mw * BATTERY_HOURS / avg
+    out["delivered_gwh"] = pc.delivered_gwh(inputs, out.facility_power_mw)
+    costs = pc.cost_columns(inputs, power).reindex(out.index, fill_value=0.0)
     mwh = out.energy_gwh * 1e3
-    out["energy_usd_per_mwh"] = (out.energy_usd / mwh).where(mwh > 0)
+    out["energy_usd_per_mwh"] = (costs.energy_usd / mwh).where(mwh > 0)
     out["emissions_t_per_mwh"] = (out.emissions_tco2 / mwh).where(mwh > 0)
-    return out.drop(columns=["energy_usd"]).reset_index()
+    out = out.join(pc.per_mwh_columns(costs, out.delivered_gwh))
+    out = out.join(pc.ramp_columns(inputs, power).reindex(out.index))
+    return out.reset_index()
 
 
 def cost_by_year(inputs: PlanInputs, d: Decisions) -> pd.DataFrame:
@@ -199,9 +240,7 @@ def cost_by_year(inputs: PlanInputs, d: Decisions) -> pd.DataFrame:
     per_acc = acc.capex_usd_per_accelerator.to_numpy()
     hall_new = _cube(d.hall_mw, "hall_mw", [y, s])
     pw_new = _cube(d.power_mw, "power_mw", [y, s, p])
-    batt = (ps.kind == "battery").to_numpy(float)
-    per_mw = ps.capex_usd_per_kw.to_numpy() * 1e3 + batt * BATTERY_HOURS * \
-        ps.capex_usd_per_kwh.to_numpy() * 1e3
+    per_mw = power_capex_usd_per_mw(inputs)
     cap = _cum(pw_new, y, None) + existing_power_mw(inputs).reindex(index=s, columns=p) \
         .to_numpy()[None]
     gen = _cube(d.gen_gwh, "gen_gwh", [y, s, p])

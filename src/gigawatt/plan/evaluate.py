@@ -3,6 +3,7 @@ which limits it breaks, without re-optimising. Used by the risk layer."""
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import numpy as np
@@ -79,7 +80,7 @@ def _delay(d: acc.Decisions, inputs: PlanInputs) -> acc.Decisions:
         units["year"] = np.maximum(units.year.to_numpy(), first)
         units = units[units.year <= int(inputs.years[-1])]
         units = units.groupby(["year", "site", "accelerator"], as_index=False).units.sum()
-    return acc.Decisions(units=units, hall_mw=d.hall_mw, power_mw=d.power_mw, gen_gwh=d.gen_gwh)
+    return dataclasses.replace(d, units=units)
 
 
 def _supply_shortfall(inputs: PlanInputs, d: acc.Decisions) -> dict[str, float]:

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .inputs import PlanInputs, lead_years
+from .inputs import BATTERY_HOURS, PlanInputs, lead_years
 
 HOURS_PER_YEAR = 8760.0
 
@@ -75,6 +75,15 @@ def existing_power_mw(inputs: PlanInputs) -> pd.DataFrame:
             out.loc[site, p] = room
             mw -= room
     return out
+
+
+def power_capex_usd_per_mw(inputs: PlanInputs) -> np.ndarray:
+    """Per source: capex of one MW of new capacity, USD (a battery's power part plus
+    :data:`~gigawatt.plan.inputs.BATTERY_HOURS` of its energy part)."""
+    ps = inputs.power_sources
+    battery = (ps.kind == "battery").to_numpy(float)
+    return (ps.capex_usd_per_kw.to_numpy(float) * 1e3 + battery * BATTERY_HOURS
+            * np.nan_to_num(ps.capex_usd_per_kwh.to_numpy(float)) * 1e3)
 
 
 def source_lead_years(inputs: PlanInputs) -> pd.Series:

@@ -209,7 +209,19 @@ def read_decisions(s: Session) -> Decisions:
     return Decisions(units=_long(m, "units", units, "units"),
                      hall_mw=_long(m, "hall_mw", s.values("hall_mw"), "hall_mw"),
                      power_mw=_long(m, "power_mw", s.values("power_mw"), "power_mw"),
-                     gen_gwh=_long(m, "gen_gwh", _energy_gwh(s), "gen_gwh"))
+                     gen_gwh=_long(m, "gen_gwh", _energy_gwh(s), "gen_gwh"),
+                     battery_gwh=_battery_gwh(s))
+
+
+def _battery_gwh(s: Session) -> pd.DataFrame | None:
+    """Battery charge and discharge per year and site, GWh: the dispatch periods' MW
+    weighted by the hours each stands for (None without dispatch)."""
+    if "discharge_mw" not in s.m.cols:
+        return None
+    b, w = s.m.cols["discharge_mw"], s.m.period_hours[None]  # site x period
+    idx = pd.MultiIndex.from_product([pd.Index(c) for c in b.coords[:2]], names=list(b.dims[:2]))
+    return pd.DataFrame({f"{k}_gwh": (s.values(f"{k}_mw") * w).sum(axis=2).ravel() / 1e3
+                         for k in ("charge", "discharge")}, index=idx).reset_index()
 
 
 def _energy_gwh(s: Session) -> np.ndarray:

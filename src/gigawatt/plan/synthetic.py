@@ -44,6 +44,7 @@ def _power_sources() -> pd.DataFrame:
         "capacity_factor": [1.0, 0.25, 1.0, 0.9],
         "firm": [True, False, True, True],
         "lead_time_years": [1.0, 1.0, 1.0, 2.0],
+        "life_years": [40.0, 30.0, 15.0, 30.0],
     }, index=pd.Index(["grid", "solar-pv", "battery", "gas-turbine"], name="source"))
 
 

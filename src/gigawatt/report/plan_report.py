@@ -19,6 +19,7 @@ from .finance import finance_section
 from .folder import write_report_folder
 from .frontier import frontier_section
 from .html import BUNDLE, Section, Table, bullet_list, plotly_js, render_page
+from .power import power_section
 from .tables import TITLES, comparison_table, plan_tables
 
 HEIGHT = 400
@@ -195,8 +196,9 @@ def _kpis(r: Any) -> list[dict[str, str]]:
 
 
 def plan_sections(r: Any, prefix: str = "", finance: Any = None) -> list[Section]:
-    """The sections of one plan: summary, charts, binding constraints, finance (when the
-    scenario has a financing block), tables."""
+    """The sections of one plan: summary, charts, power (sources, emissions, cost per MWh,
+    ramp, duals), binding constraints, finance (when the scenario has a financing block),
+    tables."""
     tables = plan_tables(r)
     msgs = [x["message"] for x in r.relaxations]
     summary = (f"<p>Objective: <b>{r.objective}</b>; status <b>{r.status}</b>; solved in "
@@ -211,6 +213,7 @@ def plan_sections(r: Any, prefix: str = "", finance: Any = None) -> list[Section
         Section(name("charts"), f"{prefix}What to build, where, when, and what it delivers",
                 charts=[buildout_figure(r), power_figure(r), capex_figure(r),
                         compute_figure([r]), hbm_figure(r), training_figure(r)]),
+        power_section(r, prefix),
         *([frontier] if frontier is not None else []),
         _calibration(r, prefix),
         Section(name("limits"), f"{prefix}What limits it",
