@@ -14,6 +14,7 @@ import pandas as pd
 
 from . import power_cost as pc
 from .inputs import BATTERY_HOURS, PlanInputs
+from .reserve import credit_of
 from .installed import (
     HOURS_PER_YEAR, carbon_price, emission_factors, energy_price, existing_it_mw,
     existing_power_mw, power_capex_usd_per_mw, site_limit_mw, source_column,
@@ -171,9 +172,10 @@ def supply_table(inputs: PlanInputs, power: pd.DataFrame, sites: pd.DataFrame
 
     ``grid_mw``, ``onsite_firm_mw`` (on-site firm units x (1 - forced outage rate)),
     ``battery_mw``; ``shed_on_grid_trip_mw``: load no on-site unit or battery can carry
-    when the grid trips; ``shed_on_unit_trip_mw``: load lost when the largest on-site unit
-    trips (its ``unit_mw``, or all of the source's MW if smaller) and nothing else takes
-    it; ``battery_cover_h``: hours the batteries carry the average load alone;
+    when the grid trips; ``largest_unit_mw``: the largest on-site unit (its ``unit_mw``,
+    or all of the source's MW if smaller); ``shed_on_unit_trip_mw``: load lost when it
+    trips and the rest of the firm capacity at its availability cannot take it (0 where
+    N+1 holds, :mod:`gigawatt.plan.reserve`); ``battery_cover_h``: hours the batteries carry the average load alone;
     ``energy_gwh``: energy drawn from the sources (a battery's charge is in it, its
     discharge is not); ``battery_charge_gwh``, ``battery_discharge_gwh``;
     ``delivered_gwh``: what the facility draws at its average load;
@@ -198,7 +200,10 @@ def supply_table(inputs: PlanInputs, power: pd.DataFrame, sites: pd.DataFrame
         firm_mw=np.where(firm & (kind != "grid") & (kind != "battery"),
                          power.capacity_mw * (1 - fo.reindex(power.source).fillna(0.0)
                                               .to_numpy()), 0.0),
-        unit_mw=np.minimum(unit.reindex(power.source).fillna(np.inf).to_numpy(),
+        credit_mw=power.capacity_mw * pd.Series(credit_of(ps), index=ps.index)
+        .reindex(power.source).to_numpy(),
+        # a source without a unit size (the grid) is not a unit (gigawatt.plan.reserve)
+        unit_mw=np.minimum(unit.reindex(power.source).fillna(0.0).to_numpy(),
                            power.capacity_mw.to_numpy()))
     onsite = df[(df.kind != "grid") & (df.kind != "battery")]
     g = df.groupby(["year", "site"])
@@ -207,6 +212,7 @@ def supply_table(inputs: PlanInputs, power: pd.DataFrame, sites: pd.DataFrame
         "onsite_firm_mw": g.firm_mw.sum(),
         "battery_mw": df[df.kind == "battery"].groupby(["year", "site"]).capacity_mw.sum(),
         "largest_unit_mw": onsite[onsite.firm_mw > 0].groupby(["year", "site"]).unit_mw.max(),
+        "firm_mw": g.credit_mw.sum(),
         "energy_gwh": g.drawn_gwh.sum(),
         **{f"battery_{c}": g[c].sum() for c in flows},
         "emissions_tco2": g.emissions_tco2.sum()}).fillna(0.0)
@@ -214,7 +220,7 @@ def supply_table(inputs: PlanInputs, power: pd.DataFrame, sites: pd.DataFrame
     out = load.join(out, how="left").fillna(0.0)
     out = out[out.facility_power_mw > 1e-9]
     avg = out.facility_power_mw * inputs.facility["average_load_fraction"]
-    firm_all = out.grid_mw + out.onsite_firm_mw + out.battery_mw
+    firm_all = out.pop("firm_mw")
     out["shed_on_grid_trip_mw"] = (out.facility_power_mw - out.onsite_firm_mw
                                    - out.battery_mw).clip(lower=0.0)
     out["shed_on_unit_trip_mw"] = (out.facility_power_mw - (firm_all - out.largest_unit_mw)

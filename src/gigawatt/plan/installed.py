@@ -80,7 +80,11 @@ def existing_power_mw(inputs: PlanInputs) -> pd.DataFrame:
 def power_capex_usd_per_mw(inputs: PlanInputs) -> np.ndarray:
     """Per source: capex of one MW of new capacity, USD (a battery's power part plus
     :data:`~gigawatt.plan.inputs.BATTERY_HOURS` of its energy part)."""
-    ps = inputs.power_sources
+    return capex_usd_per_mw_of(inputs.power_sources)
+
+
+def capex_usd_per_mw_of(ps: pd.DataFrame) -> np.ndarray:
+    """:func:`power_capex_usd_per_mw` of power-source table ``ps``."""
     battery = (ps.kind == "battery").to_numpy(float)
     return (ps.capex_usd_per_kw.to_numpy(float) * 1e3 + battery * BATTERY_HOURS
             * np.nan_to_num(ps.capex_usd_per_kwh.to_numpy(float)) * 1e3)

@@ -22,10 +22,12 @@ import numpy as np
 import pandas as pd
 
 from ..catalog import Catalog
+from ..annuity import crf
 from ..errors import InfeasibleError, ValidationError
 from ..numfmt import ResultRepr
 from .inputs import BATTERY_EFFICIENCY, BATTERY_HOURS, site_periods, source_table
-from .installed import HOURS_PER_YEAR, RAMP_WINDOW_MIN, availability, previous_of
+from .installed import (HOURS_PER_YEAR, RAMP_WINDOW_MIN, availability, capex_usd_per_mw_of,
+                        previous_of)
 from .lp import ArrayModel, Expr
 from .reserve import MAX_SETTLE, credit_of, largest_unit
 from .solve import Session
@@ -97,12 +99,8 @@ class PowerMix(ResultRepr):
 
 
 def capital_recovery(rate: float, life_years: np.ndarray) -> np.ndarray:
-    """Capital recovery factor: the share of an overnight cost paid each year over a
-    life at a discount rate (1 / life at a zero rate)."""
-    life = np.asarray(life_years, float)
-    if rate <= 0:
-        return 1.0 / life
-    return rate / (1.0 - (1.0 + rate) ** -life)
+    """:func:`gigawatt.annuity.crf` of each life."""
+    return np.array([crf(rate, float(x)) for x in np.atleast_1d(life_years)])
 
 
 def _latest(by_year: dict[int, float] | None, year: int | None) -> float | None:
@@ -242,7 +240,7 @@ def _solve(*, ps, cf, hours, block, peak, avg, grid_limit, price, grid_tco2, ram
     m.add_rows("power-firm_mw-lower", (), [],
                (C * (credit_of(ps) - whole[0])).sum() + Expr.of(short_firm), ">=",
                peak * (1.0 + margin) + float(const[0]))
-    per_mw = _capital_usd_per_mw(ps) * capital_recovery(rate, ps.life_years.to_numpy(float)) \
+    per_mw = capex_usd_per_mw_of(ps) * capital_recovery(rate, ps.life_years.to_numpy(float)) \
         + ps.fixed_opex_usd_per_kw_year.to_numpy(float) * 1e3
     energy = _energy_usd_per_mwh(ps, price) + carbon * _tco2_per_mwh(ps, grid_tco2)
     w = hours[None, :] * energy[:, None]
@@ -252,12 +250,6 @@ def _solve(*, ps, cf, hours, block, peak, avg, grid_limit, price, grid_tco2, ram
     sess = Session(m, 60.0, 1e-6)
     sess.run()
     return m, sess
-
-
-def _capital_usd_per_mw(ps: pd.DataFrame) -> np.ndarray:
-    batt = (ps.kind == "battery").to_numpy(float)
-    return (ps.capex_usd_per_kw.to_numpy(float) * 1e3
-            + batt * BATTERY_HOURS * np.nan_to_num(ps.capex_usd_per_kwh.to_numpy(float)) * 1e3)
 
 
 def _energy_usd_per_mwh(ps: pd.DataFrame, grid_price: float) -> np.ndarray:
@@ -292,7 +284,7 @@ def _read(m: ArrayModel, sess: Session, site: str, year: int | None, swing_mw: f
     energy_cost = _energy_usd_per_mwh(ps, a["price"])
     tco2 = _tco2_per_mwh(ps, a["grid_tco2"])
     fuel = np.where(is_batt, 0.0, mwh * (energy_cost + a["carbon"] * tco2))
-    capital = _capital_usd_per_mw(ps)
+    capital = capex_usd_per_mw_of(ps)
     annual = cap * (capital * capital_recovery(a["rate"], ps.life_years.to_numpy(float))
                     + ps.fixed_opex_usd_per_kw_year.to_numpy(float) * 1e3) + fuel
     sources = pd.DataFrame({
