@@ -98,9 +98,9 @@ class PowerMix(ResultRepr):
                 "notes": self.notes}
 
 
-def capital_recovery(rate: float, life_years: np.ndarray) -> np.ndarray:
-    """:func:`gigawatt.annuity.crf` of each life."""
-    return np.array([crf(rate, float(x)) for x in np.atleast_1d(life_years)])
+def _crf_each(rate: float, life_years: np.ndarray) -> np.ndarray:
+    """:func:`gigawatt.annuity.crf` of each source's life."""
+    return np.array([crf(rate, float(x)) for x in life_years])
 
 
 def _latest(by_year: dict[int, float] | None, year: int | None) -> float | None:
@@ -240,7 +240,7 @@ def _solve(*, ps, cf, hours, block, peak, avg, grid_limit, price, grid_tco2, ram
     m.add_rows("power-firm_mw-lower", (), [],
                (C * (credit_of(ps) - whole[0])).sum() + Expr.of(short_firm), ">=",
                peak * (1.0 + margin) + float(const[0]))
-    per_mw = capex_usd_per_mw_of(ps) * capital_recovery(rate, ps.life_years.to_numpy(float)) \
+    per_mw = capex_usd_per_mw_of(ps) * _crf_each(rate, ps.life_years.to_numpy(float)) \
         + ps.fixed_opex_usd_per_kw_year.to_numpy(float) * 1e3
     energy = _energy_usd_per_mwh(ps, price) + carbon * _tco2_per_mwh(ps, grid_tco2)
     w = hours[None, :] * energy[:, None]
@@ -285,7 +285,7 @@ def _read(m: ArrayModel, sess: Session, site: str, year: int | None, swing_mw: f
     tco2 = _tco2_per_mwh(ps, a["grid_tco2"])
     fuel = np.where(is_batt, 0.0, mwh * (energy_cost + a["carbon"] * tco2))
     capital = capex_usd_per_mw_of(ps)
-    annual = cap * (capital * capital_recovery(a["rate"], ps.life_years.to_numpy(float))
+    annual = cap * (capital * _crf_each(a["rate"], ps.life_years.to_numpy(float))
                     + ps.fixed_opex_usd_per_kw_year.to_numpy(float) * 1e3) + fuel
     sources = pd.DataFrame({
         "kind": ps.kind, "capacity_mw": cap, "energy_gwh": mwh / 1e3,
