@@ -64,6 +64,8 @@ class _FakePlan:
     phases: pd.DataFrame
     notes: tuple = ()
     training: object = None
+    power: pd.DataFrame = dataclasses.field(default_factory=lambda: pd.DataFrame(
+        columns=["year", "site", "source", "capacity_mw"]))
 
 
 def _split_planner(sites: tuple[str, str], calls: list[dict]):
@@ -115,3 +117,28 @@ def test_placement_gives_the_planner_the_swing_of_required_runs(catalog):
     swing = calls[-1]["site_swing_mw"]
     assert swing is not None and swing.loc[2027].max() > 10  # >= 16k H100s: > 10 MW
     assert swing.loc[2026].max() == 0
+
+
+def test_a_run_that_meets_its_days_still_brings_its_swing(catalog):
+    """A run placed where the plan put it (no requirement) still swings the site: a
+    65,536-H100 job drops more than Memphis's grid follows in a minute, the plan holds no
+    battery, so the planner is asked again with the swing and no requirement."""
+    calls: list[dict] = []
+
+    def plan(sc, cat, training_sites=None, **kw):
+        calls.append({"training_sites": training_sites, **kw})
+        builds = pd.DataFrame([{"year": 2027, "site": "memphis-tn", "accelerator": "h100-sxm",
+                                "accelerators": 65536}])
+        phases = pd.DataFrame({"start_year": [2026], "end_year": [2027]},
+                              index=pd.Index(["p1"], name="phase"))
+        return _FakePlan(builds, phases)
+
+    sc = _one_run_scenario(("memphis-tn", "abilene-tx"))
+    sc.workloads.training[0].max_days = 120.0
+    plan_with_placement(sc, catalog, plan=plan)
+    assert len(calls) == 2 and calls[1]["training_sites"] is None
+    swing = calls[1]["site_swing_mw"]
+    ramp = catalog.site("memphis-tn").grid_ramp_mw_per_min
+    assert swing.loc[2027, "memphis-tn"] > ramp > 0
+    assert swing.loc[2027, "abilene-tx"] == 0
+

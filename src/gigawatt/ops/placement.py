@@ -25,6 +25,7 @@ import math
 from collections.abc import MutableMapping
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from ..perf.training import resolve_model
@@ -198,6 +199,44 @@ def requirements(result: Any, scenario: Any, catalog: Any, rows: pd.DataFrame, *
     return pd.DataFrame(out, columns=["workload", "year", "site", "accelerator", "kacc"])
 
 
+def placed_runs(rows: pd.DataFrame) -> pd.DataFrame:
+    """The accelerators each placed run holds at each of its sites (rows ``workload``,
+    ``year``, ``site``, ``accelerator``, ``kacc``; over a link, an equal share)."""
+    out = []
+    for r in rows.itertuples():
+        sites = list(getattr(r, "placement", None) or [])
+        gpus = getattr(r, "gpus", None)
+        if not sites or not gpus or not isinstance(getattr(r, "accelerator", None), str) \
+                or not np.isfinite(gpus):
+            continue
+        out += [{"workload": r.workload, "year": int(r.year), "site": s,
+                 "accelerator": r.accelerator, "kacc": float(gpus) / len(sites) / 1e3}
+                for s in sites]
+    return pd.DataFrame(out, columns=["workload", "year", "site", "accelerator", "kacc"])
+
+
+def uncovered_swing_mw(result: Any, swing: pd.DataFrame, scenario: Any, catalog: Any
+                       ) -> float:
+    """The most MW of a placed run's swing, in any year and site, that the site's grid
+    cannot follow within a minute and the plan's swing-absorbing capacity does not hold
+    (0: the plan already carries every swing, no re-plan is needed)."""
+    from ..plan.installed import RAMP_WINDOW_MIN
+
+    absorbs = {p for p in set(result.power.source)
+               if catalog.get("power_sources", p).absorbs_swings}
+    held = (result.power[result.power.source.isin(absorbs)]
+            .groupby(["year", "site"]).capacity_mw.sum())
+    worst = 0.0
+    for site in swing.columns:
+        ramp = catalog.site(site).grid_ramp_mw_per_min
+        if ramp is None:
+            continue
+        for year, mw in swing[site].items():
+            short = mw - ramp * RAMP_WINDOW_MIN - float(held.get((year, site), 0.0))
+            worst = max(worst, short)
+    return worst
+
+
 def scenario_accelerators(scenario: Any) -> list[str]:
     return [a.accelerator for a in scenario.accelerators]
 
@@ -224,9 +263,11 @@ def plan_with_placement(scenario: Any, catalog: Any, *, plan: Any = None,
     rows = place_training(result, scenario, catalog, **kw)
     notes = list(result.notes)
     req = requirements(result, scenario, catalog, rows, **kw)
-    if not req.empty:
-        result = plan(scenario, catalog, training_sites=req,
-                      site_swing_mw=scenario_swing_mw(req, scenario, catalog), **plan_kwargs)
+    swing = scenario_swing_mw(pd.concat([placed_runs(rows), req], ignore_index=True),
+                              scenario, catalog)
+    if not req.empty or uncovered_swing_mw(result, swing, scenario, catalog) > 1e-3:
+        result = plan(scenario, catalog, training_sites=req if not req.empty else None,
+                      site_swing_mw=swing, **plan_kwargs)
         rows = place_training(result, scenario, catalog, **kw)
         notes = list(result.notes) + [
             f"{r.workload}: placed at {r.site} in {r.year}, which needs "

@@ -378,7 +378,9 @@ def define_power_supply(m: ArrayModel, inputs: PlanInputs, t: _Terms) -> None:
     cf = ps.capacity_factor.to_numpy(float) * HOURS_PER_YEAR / 1e3
     m.add_rows("power-gen_gwh-upper", ("year", "site", "source"), _ys(inputs) + [ps.index],
                gen - t.power_cum_mw * cf, "<=", 0.0)
-    if is_batt.any():
+    # balanced as annual energy, a battery charges from the site's variable sources;
+    # dispatched, its charge is in the blocks' balance (from any source)
+    if is_batt.any() and inputs.solar_cf is None:
         variable = ((~ps.firm.to_numpy(bool)) & ~is_batt).astype(float)
         m.add_rows("power-battery_mw-charge", ("year", "site"), _ys(inputs),
                    (t.power_cum_mw * is_batt.astype(float)).sum(2)

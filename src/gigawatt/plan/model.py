@@ -211,7 +211,8 @@ def define_power_supply(m: linopy.Model, inputs: PlanInputs, t: Terms) -> None:
     availability) >= peak facility load x (1 + reserve margin) + the N+1 unit (see
     :mod:`gigawatt.plan.reserve`); energy
     drawn >= annual energy; each source's energy <= its capacity x capacity factor; a
-    battery charges from the site's non-firm sources (its MW <= theirs)."""
+    battery charges from the site's non-firm sources (its MW <= theirs) when power is
+    balanced as annual energy."""
     ps = inputs.power_sources
     is_batt = ps.kind == "battery"
     held_mw, whole = contingency_terms(inputs)
@@ -230,7 +231,9 @@ def define_power_supply(m: linopy.Model, inputs: PlanInputs, t: Terms) -> None:
     cf = _da(ps.capacity_factor.rename_axis("source") * HOURS_PER_YEAR / 1e3)
     m.add_constraints(m.variables["gen_gwh"] - t.power_cum_mw * cf <= 0,
                       name="power-gen_gwh-upper")
-    if is_batt.any():
+    # balanced as annual energy, a battery charges from the site's variable sources;
+    # dispatched, its charge is in the blocks' balance (from any source)
+    if is_batt.any() and inputs.solar_cf is None:
         variable = _da(((~ps.firm) & ~is_batt).astype(float).rename_axis("source"))
         batt = _da(is_batt.astype(float).rename_axis("source"))
         m.add_constraints((t.power_cum_mw * batt).sum("source")
