@@ -122,3 +122,44 @@ def test_cdna4_without_its_rows_is_the_uncalibrated_prediction():
                 if r["stack"] == "rocm-megatron-2025"]
     # the pooled fit is faster than measured on both systems, by more than the fitted band
     assert all(-0.25 < e < -0.05 for e in errs), errs
+
+
+#: families whose leave-one-source-out MAPE misses the issue's target (reported, not tuned)
+KNOWN_LOSO_MISSES = {
+    "blackwell": "miss: Blackwell LOSO ~12% over the NeMo 25.09-26.04 tables: 8B rows "
+                 "predicted 11-18% fast, 405B rows whose stated plan the memory model only "
+                 "fits with recomputation (B200 full on 100%, GB300 75%) 15-23% slow",
+}
+
+
+@pytest.mark.parametrize("family", sorted(calibration.summary("training")), ids=str)
+def test_family_loso_within_target(family, request):
+    if family in KNOWN_LOSO_MISSES:
+        request.applymarker(pytest.mark.xfail(strict=True, reason=KNOWN_LOSO_MISSES[family]))
+    assert calibration.summary("training")[family]["mape"] <= vt.LOSO_TARGET
+
+
+MLPERF_CHECKS = [c for c in vt.CHECKS if c["id"].startswith("MP")]
+#: MLPerf Training v5.0 Llama 3.1 405B checks the model misses by more than 15%
+KNOWN_CHECK_MISSES = {
+    **{cid: "miss: GB200 MLPerf v5.0 (NeMo 25.04) is 15-18% slower per GPU than the model "
+            "fitted on the later NeMo 25.09-26.04 tables predicts" for cid in
+       ("MP2", "MP3", "MP4", "MP5", "MP6")},
+    # MP8 (2,048 H100) is within 15% (-13%) with the same recomputation cause
+    "MP7": "miss: the memory model does not fit the stated H100 plan (TP8 PP8 VP8 CP2 DP4, "
+           "no activation checkpointing in the MLPerf config) in 80 GB, so it adds 75% full "
+           "recomputation and predicts 18% fewer tokens/s",
+}
+
+
+@pytest.fixture(scope="module")
+def checks():
+    return {c["id"]: c for c in vt.run_checks() if c["id"].startswith("MP")}
+
+
+@pytest.mark.parametrize("case", MLPERF_CHECKS, ids=[c["id"] for c in MLPERF_CHECKS])
+def test_mlperf_405b_check(case, checks, request):
+    if case["id"] in KNOWN_CHECK_MISSES:
+        request.applymarker(pytest.mark.xfail(strict=True,
+                                              reason=KNOWN_CHECK_MISSES[case["id"]]))
+    assert abs(checks[case["id"]]["error"]) <= vt.LOSO_FAMILY_CEILING, checks[case["id"]]
