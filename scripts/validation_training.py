@@ -59,7 +59,38 @@ CHECKS = [{
     "source": f"Intel, Model Performance Data for Intel Gaudi 2 (training, {rel}): Llama 3.1 "
               f"70B, 64 cards, seq 8192, FP8, batch 128, {tps:,} tokens/s; plan from the "
               "HabanaAI/Megatron-LM Llama 3.1 recipe (estimate)",
-} for cid, rel, tps in (("GC1", "1.18.0", 43677), ("GC2", "1.19.0", 43332))]
+} for cid, rel, tps in (("GC1", "1.18.0", 43677), ("GC2", "1.19.0", 43332))] + [{
+    # MLPerf Training v5.0 Llama 3.1 405B (closed), NVIDIA NeMo 25.01 / 25.04 containers, FP8,
+    # MBS 1, distributed optimizer (config_common.sh USE_DIST_OPTIMIZER=True); plan from the
+    # config file name and exports (TENSOR/PIPELINE/INTERLEAVED/CONTEXT_PARALLEL); the
+    # measured step is the median over each run of tracked_stats train_step_time, then the
+    # median of the 3 runs. Held out (software older than the fitted NeMo tables): checks
+    "id": cid, "model": "llama-3.1-405b", "accelerator": acc, "gpus": gpus,
+    "precision": "fp8", "seq_len": 8192, "global_batch": gbs,
+    "plan": {"tp": tp, "pp": 8, "vp": 8, "cp": 2, "dp": gpus // (tp * 16), "zero": 1,
+             "microbatch": 1, "sp": True, "max_batch_tokens": gbs * 8192},
+    "metric": "tokens_per_s_per_gpu", "measured": gbs * 8192 / (step_s * gpus),
+    "source": f"MLCommons, MLPerf Training v5.0 results (github mlcommons/"
+              f"training_results_v5.0, commit 0fdc28f0), {org} {system} llama31_405b: "
+              f"result_0-2.txt (median train_step_time {step_s} s, GBS {gbs}) and "
+              f"benchmarks/llama31_405b/implementations/{system}/{cfg}",
+} for cid, org, system, acc, gpus, tp, gbs, step_s, cfg in (
+    ("MP1", "NVIDIA", "tyche_ngpu256_ngc25.04_nemo", "gb200", 256, 4, 448, 19.168,
+     "config_GB200_64x4x112xtp4pp8cp2_cg.sh"),
+    ("MP2", "NVIDIA", "tyche_ngpu512_ngc25.04_nemo", "gb200", 512, 4, 896, 19.432,
+     "config_GB200_128x4x112xtp4pp8cp2_cg_dplast.sh"),
+    ("MP3", "IBM+CoreWeave+NVIDIA", "carina_ngpu512_ngc25.04_nemo", "gb200", 512, 4, 896,
+     19.278, "config_GB200_128x4x112xtp4pp8cp2.sh"),
+    ("MP4", "IBM+CoreWeave+NVIDIA", "carina_ngpu1024_ngc25.04_nemo", "gb200", 1024, 4, 768,
+     8.448, "config_GB200_256x4x48xtp4pp8cp2.sh"),
+    ("MP5", "IBM+CoreWeave+NVIDIA", "carina_ngpu2048_ngc25.04_nemo", "gb200", 2048, 4, 1280,
+     7.158, "config_GB200_512x4x40xtp4pp8cp2.sh"),
+    ("MP6", "IBM+CoreWeave+NVIDIA", "carina_ngpu2496_ngc25.04_nemo", "gb200", 2496, 4, 1248,
+     5.823, "config_GB200_624x4x32xtp4pp8cp2.sh"),
+    ("MP7", "NVIDIA", "eos-dfw_n64_ngc25.01_nemo", "h100-sxm", 512, 8, 1152, 55.143,
+     "config_DGXH100_64x8x288xtp8pp8cp2.sh"),
+    ("MP8", "NVIDIA", "eos-dfw_n256_ngc25.01_nemo", "h100-sxm", 2048, 8, 1152, 14.222,
+     "config_DGXH100_256x8x72xtp8pp8cp2.sh"))]
 
 
 def load_rows(path: Path = DATA) -> list[dict[str, str]]:
@@ -169,7 +200,8 @@ def markdown(results: list[dict[str, Any]]) -> str:
         "`gigawatt.perf.search_training` run with each published plan (fields the source "
         "does not state are searched) under the row's training stack. Step times are "
         "compared: stated, derived by the source's FLOP convention (Megatron SC21 eq. 3), "
-        "or batch x sequence / (tokens/s per GPU x GPUs) for the NeMo and MaxText tables; "
+        "batch x sequence / (tokens/s per GPU x GPUs) for the NeMo and MaxText tables, or "
+        "global batch / samples per s for the MLPerf logs; "
         "model TFLOP/s per GPU for Llama 3. Data and sources: "
         "`tests/validation/data/training.csv`. One efficiency number per (training stack, "
         "family) is fitted (`python scripts/validation_training.py --calibrate`): "

@@ -25,9 +25,14 @@ def test_every_candidate_has_its_calibration(stargate_2024, catalog):
     assert set(df.accelerator) == set(stargate_2024.accelerators.index)
     bw = df[df.family == "blackwell"].iloc[0]
     assert bw.training_calibrated and 0 < bw.training_loso_mape < 0.2
-    amd = df[df.family.isin(["cdna3", "cdna4"])]
-    assert len(amd) and not amd.training_calibrated.any()
-    assert amd.training_band.eq("-40%/+40%").all()
+    # MI355X (cdna4) is calibrated on the MLPerf Training v5.1 rows; MI300X / MI325X
+    # (cdna3) have no public training measurement: uncalibrated, wide band
+    cdna3 = df[df.family == "cdna3"]
+    assert len(cdna3) and not cdna3.training_calibrated.any()
+    assert cdna3.training_band.eq("-40%/+40%").all()
+    cdna4 = df[df.family == "cdna4"]
+    assert len(cdna4) and cdna4.training_calibrated.all()
+    assert (cdna4.training_loso_mape < 0.1).all() and not cdna4.training_band.eq("-40%/+40%").any()
 
 
 def test_section_flags_uncalibrated_choices(stargate_2024, catalog):

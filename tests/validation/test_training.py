@@ -1,7 +1,9 @@
 """Training model vs published runs, per accelerator family and training stack: Megatron-LM
 SC21 Tables 1-2 and Korthikanti et al. Table 5 (A100), Llama 3 Table 4 and NeMo /
 Megatron-Bridge 25.09-26.04 tables (H100, B200, GB200, GB300), MaxText tiering (TPU v5p,
-v6e), Intel Gaudi 2 performance-data tables 1.18 and 1.19 (Llama 3.1 8B). The per-row tables in docs/validation.md come from the same code
+v6e), Intel Gaudi 2 performance-data tables 1.18 and 1.19 (Llama 3.1 8B), MLPerf Training v5.1
+Llama 3.1 8B on MI355X (AMD and GigaComputing systems) and MI350X (AMD). The per-row tables in
+docs/validation.md come from the same code
 (scripts/validation_training.py); the fitted parameters and the leave-one-source-out (LOSO)
 errors are in src/gigawatt/perf/data/calibration.json (``--calibrate`` rewrites it)."""
 
@@ -34,11 +36,11 @@ def results():
 
 
 def test_data_is_complete():
-    assert len(ROWS) == 58
+    assert len(ROWS) == 61
     assert all(r["source"] and r["published_value"] and r["source_id"] and r["stack"]
                for r in ROWS)
     fams = {r["family"] for r in DOC["loso"]}
-    assert {"ampere", "hopper", "blackwell", "tpu", "gaudi"} <= fams
+    assert {"ampere", "hopper", "blackwell", "tpu", "gaudi", "cdna4"} <= fams
 
 
 def test_calibration_file_matches_the_rows():
@@ -83,9 +85,82 @@ def test_stack_selects_the_efficiency_set():
     with training_stack("gaudi-megatron-2024"):
         gaudi = family_efficiency("gaudi")
     assert gaudi.calibrated and "gaudi2-perf-1.19" in gaudi.basis
+    with training_stack("rocm-megatron-2025"):
+        cdna4 = family_efficiency("cdna4")
+    assert cdna4.calibrated and "mlperf-t5.1-amd-mi355x" in cdna4.basis
+    # no public MI300X / MI325X (or Trainium2) training measurement: still uncalibrated
+    assert not family_efficiency("cdna3").calibrated
 
 
 def test_gaudi_loso_predicts_each_release_from_the_other():
     rows = [r for r in DOC["loso"] if r["family"] == "gaudi"]
     assert {r["source_id"] for r in rows} == {"gaudi2-perf-1.18", "gaudi2-perf-1.19"}
     assert all(abs(r["error"]) <= vt.LOSO_TARGET for r in rows), rows
+
+
+def test_cdna4_loso_predicts_each_mlperf_system_from_the_others():
+    rows = [r for r in DOC["loso"] if r["family"] == "cdna4"]
+    assert {r["source_id"] for r in rows} == {"mlperf-t5.1-amd-mi355x",
+                                              "mlperf-t5.1-giga-mi355x",
+                                              "mlperf-t5.1-amd-mi350x"}
+    assert all(r["basis"] == "stack" for r in rows)
+    assert all(abs(r["error"]) <= vt.LOSO_TARGET for r in rows), rows
+
+
+def test_cdna4_without_its_rows_is_the_uncalibrated_prediction():
+    """With no MI355X row in the fit (the family uncalibrated, as MI300X / MI325X are),
+    the pooled fit of the other families is used; its error on the MLPerf rows is what an
+    uncalibrated family's band must cover (fitted: within LOSO_TARGET, see above)."""
+    from gigawatt.catalog import load_catalog
+    from gigawatt.perf.gemm import calibration_override
+
+    cat = load_catalog()
+    others = [r for r in ROWS if r["stack"] != "rocm-megatron-2025"]
+    doc = vt.fit_all(others, cat)
+    assert "cdna4" not in doc["params"]
+    with calibration_override(doc):
+        errs = [vt.predict(r, cat)["error"] for r in ROWS
+                if r["stack"] == "rocm-megatron-2025"]
+    # the pooled fit is faster than measured on both systems, by more than the fitted band
+    assert all(-0.25 < e < -0.05 for e in errs), errs
+
+
+#: families whose leave-one-source-out MAPE misses the issue's target (reported, not tuned)
+KNOWN_LOSO_MISSES = {
+    "blackwell": "miss: Blackwell LOSO ~12% over the NeMo 25.09-26.04 tables: 8B rows "
+                 "predicted 11-18% fast, 405B rows whose stated plan the memory model only "
+                 "fits with recomputation (B200 full on 100%, GB300 75%) 15-23% slow",
+}
+
+
+@pytest.mark.parametrize("family", sorted(calibration.summary("training")), ids=str)
+def test_family_loso_within_target(family, request):
+    if family in KNOWN_LOSO_MISSES:
+        request.applymarker(pytest.mark.xfail(strict=True, reason=KNOWN_LOSO_MISSES[family]))
+    assert calibration.summary("training")[family]["mape"] <= vt.LOSO_TARGET
+
+
+MLPERF_CHECKS = [c for c in vt.CHECKS if c["id"].startswith("MP")]
+#: MLPerf Training v5.0 Llama 3.1 405B checks the model misses by more than 15%
+KNOWN_CHECK_MISSES = {
+    **{cid: "miss: GB200 MLPerf v5.0 (NeMo 25.04) is 15-18% slower per GPU than the model "
+            "fitted on the later NeMo 25.09-26.04 tables predicts" for cid in
+       ("MP2", "MP3", "MP4", "MP5", "MP6")},
+    # MP8 (2,048 H100) is within 15% (-13%) with the same recomputation cause
+    "MP7": "miss: the memory model does not fit the stated H100 plan (TP8 PP8 VP8 CP2 DP4, "
+           "no activation checkpointing in the MLPerf config) in 80 GB, so it adds 75% full "
+           "recomputation and predicts 18% fewer tokens/s",
+}
+
+
+@pytest.fixture(scope="module")
+def checks():
+    return {c["id"]: c for c in vt.run_checks() if c["id"].startswith("MP")}
+
+
+@pytest.mark.parametrize("case", MLPERF_CHECKS, ids=[c["id"] for c in MLPERF_CHECKS])
+def test_mlperf_405b_check(case, checks, request):
+    if case["id"] in KNOWN_CHECK_MISSES:
+        request.applymarker(pytest.mark.xfail(strict=True,
+                                              reason=KNOWN_CHECK_MISSES[case["id"]]))
+    assert abs(checks[case["id"]]["error"]) <= vt.LOSO_FAMILY_CEILING, checks[case["id"]]

@@ -126,6 +126,9 @@ TRAINING_STACKS: dict[str, str] = {
     "maxtext-2025": "MaxText on Cloud TPU (JAX/XLA, 2025)",
     "gaudi-megatron-2024": "Intel Gaudi Megatron-LM fork (Megatron-Core r0.9 base), Intel Gaudi "
                            "software 1.18-1.19 (2024-25)",
+    "rocm-megatron-2025": "AMD ROCm NeMo 2.x / Megatron-Core with ROCm Transformer Engine and "
+                          "hipBLASLt, ROCm 7.0 (MLPerf Training v5.1 Llama 3.1 8B "
+                          "implementation, 2025)",
 }
 
 _STACK: ContextVar[str | None] = ContextVar("training_stack", default=None)
