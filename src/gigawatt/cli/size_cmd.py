@@ -35,6 +35,9 @@ def size(
     n_plus_one: bool = typer.Option(True, "--n-plus-one/--no-n-plus-one",
                                     help="With --power-mix: keep the load when the largest "
                                     "on-site unit trips."),
+    hourly: bool = typer.Option(False, "--hourly", help="With --power-mix: dispatch every "
+                                "hour of the year instead of 4 representative days "
+                                "(20-60 s instead of 20 ms)."),
     swing: bool = typer.Option(True, "--swing/--no-swing", help="With --power-mix: the "
                                "accelerators run one synchronous training job whose stalls "
                                "drop its power within seconds (--no-swing: serving)."),
@@ -55,7 +58,7 @@ def size(
     r = size_fn(cat, accelerator, count, site, pue=pue)
     doc = r.to_dict()
     mix = _power_mix(cat, accelerator, doc, site, year, carbon_price, reserve_margin,
-                     n_plus_one, swing) if power_mix else None
+                     n_plus_one, swing, hourly) if power_mix else None
     if mix is not None:
         doc["power_mix"] = mix.to_dict()
     if json:
@@ -94,7 +97,7 @@ def size(
 
 
 def _power_mix(cat, accelerator, doc, site, year, carbon_price, reserve_margin, n_plus_one,
-               swing):
+               swing, hourly):
     from ..deploy import DEFAULT_FACILITY
     from ..ops.power_swing import accelerator_swing_fraction
     from ..plan.power_mix import power_mix
@@ -104,7 +107,8 @@ def _power_mix(cat, accelerator, doc, site, year, carbon_price, reserve_margin, 
     return power_mix(cat, site, mw, average_load_fraction=load, year=year,
                      swing_mw=mw * accelerator_swing_fraction(cat, accelerator) if swing
                      else 0.0, carbon_price_usd_per_tco2=carbon_price,
-                     reserve_margin=reserve_margin, n_plus_one=n_plus_one)
+                     reserve_margin=reserve_margin, n_plus_one=n_plus_one,
+                     **({"representative_days": 365, "hours_per_block": 1} if hourly else {}))
 
 
 def _print_mix(out, mix) -> None:
