@@ -121,8 +121,8 @@ def test_placement_gives_the_planner_the_swing_of_required_runs(catalog):
 
 def test_a_run_that_meets_its_days_still_brings_its_swing(catalog):
     """A run placed where the plan put it (no requirement) still swings the site: a
-    65,536-H100 job drops more than Memphis's grid follows in a minute, the plan holds no
-    battery, so the planner is asked again with the swing and no requirement."""
+    65,536-H100 job drops more than Memphis's grid follows in a minute, so the planner is
+    asked again with the swing (and no requirement), to hold what absorbs it."""
     calls: list[dict] = []
 
     def plan(sc, cat, training_sites=None, **kw):

@@ -215,25 +215,16 @@ def placed_runs(rows: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(out, columns=["workload", "year", "site", "accelerator", "kacc"])
 
 
-def uncovered_swing_mw(result: Any, swing: pd.DataFrame, scenario: Any, catalog: Any
-                       ) -> float:
+def swing_beyond_ramp_mw(swing: pd.DataFrame, catalog: Any) -> float:
     """The most MW of a placed run's swing, in any year and site, that the site's grid
-    cannot follow within a minute and the plan's swing-absorbing capacity does not hold
-    (0: the plan already carries every swing, no re-plan is needed)."""
+    cannot follow within a minute (0: no site needs swing-absorbing capacity)."""
     from ..plan.installed import RAMP_WINDOW_MIN
 
-    absorbs = {p for p in set(result.power.source)
-               if catalog.get("power_sources", p).absorbs_swings}
-    held = (result.power[result.power.source.isin(absorbs)]
-            .groupby(["year", "site"]).capacity_mw.sum())
     worst = 0.0
     for site in swing.columns:
         ramp = catalog.site(site).grid_ramp_mw_per_min
-        if ramp is None:
-            continue
-        for year, mw in swing[site].items():
-            short = mw - ramp * RAMP_WINDOW_MIN - float(held.get((year, site), 0.0))
-            worst = max(worst, short)
+        if ramp is not None:
+            worst = max(worst, float((swing[site] - ramp * RAMP_WINDOW_MIN).max()))
     return worst
 
 
@@ -265,7 +256,9 @@ def plan_with_placement(scenario: Any, catalog: Any, *, plan: Any = None,
     req = requirements(result, scenario, catalog, rows, **kw)
     swing = scenario_swing_mw(pd.concat([placed_runs(rows), req], ignore_index=True),
                               scenario, catalog)
-    if not req.empty or uncovered_swing_mw(result, swing, scenario, catalog) > 1e-3:
+    # re-plan with the swing wherever a run swings faster than its grid follows, so the
+    # plan holds (and pays for) what absorbs it, even where it already has batteries
+    if not req.empty or swing_beyond_ramp_mw(swing, catalog) > 1e-3:
         result = plan(scenario, catalog, training_sites=req if not req.empty else None,
                       site_swing_mw=swing, **plan_kwargs)
         rows = place_training(result, scenario, catalog, **kw)
