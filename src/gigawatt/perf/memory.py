@@ -3,8 +3,9 @@ activations (Korthikanti et al., "Reducing Activation Recomputation in Large Tra
 Models", MLSys 2023, section 4) and buffers. All functions take numpy arrays of plans.
 
 Mixed-precision bytes per parameter (Megatron-LM distributed optimizer documentation):
-BF16 weights 2, FP32 main gradients 4, FP32 master weights + Adam moments 12. ZeRO
-stage 1 shards the 12, stage 2 also the gradients, stage 3 also the weights, over DP.
+BF16 weights 2, FP32 main gradients 4 (2 with BF16 gradient reduction), FP32 master
+weights + Adam moments 12. ZeRO stage 1 shards the 12, stage 2 also the gradients, stage 3
+also the weights, over the data-parallel ranks including the context-parallel ones.
 """
 
 from __future__ import annotations
