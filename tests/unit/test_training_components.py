@@ -136,3 +136,11 @@ def test_enumeration_respects_divisibility():
     m = p["gb"] // (p["dp"] * p["mb"])
     assert np.all(m >= p["pp"])
     assert considered >= p["tp"].size + sum(rejected.values())
+
+
+def test_grad_reduce_fp32_must_be_a_bool():
+    from gigawatt.errors import ValidationError
+    from gigawatt.perf.training import search_training
+
+    with pytest.raises(ValidationError, match="grad_reduce_fp32"):
+        search_training("llama-3.1-8b", "h100-sxm", 8, grad_reduce_fp32="no")
