@@ -79,7 +79,10 @@ def predict(row: dict[str, str], catalog: Any = None, flat: bool = False) -> dic
     from gigawatt.perf.llm import model_spec
 
     cat = catalog or load_catalog()
-    spec = replace(model_spec(cat.model(row["model"]), 2048, name=row["model"]), vocab=VOCAB)
+    # dropout: the 2021 Megatron/DeepSpeed GPT runs kept Megatron-LM's default 0.1 (its
+    # dropout masks are stored for backward, see perf/memory.py)
+    spec = replace(model_spec(cat.model(row["model"]), 2048, name=row["model"]), vocab=VOCAB,
+                   dropout=float(row["dropout"]))
     gpus, gb = int(row["gpus"]), int(row["global_batch"])
     est = estimate_training(spec, row["accelerator"], gpus, tp=1, pp=1, dp=gpus,
                             microbatch=int(row["microbatch"]), global_batch=gb,

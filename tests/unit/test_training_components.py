@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -32,8 +34,9 @@ def test_param_count_gpt3():
 
 def test_korthikanti_activation_formula():
     """34 s b h + 5 a s^2 b bytes per layer without parallelism (their eq. 1) and
-    s b h (10 + 24/t + 5 a s / (h t)) with TP (eq. 2), 34/t with SP (eq. 4)."""
-    s = model_spec(GPT3)
+    s b h (10 + 24/t + 5 a s / (h t)) with TP (eq. 2), 34/t with SP (eq. 4), for a model
+    trained with dropout as theirs was."""
+    s = replace(model_spec(GPT3), dropout=0.1)
     sbh = 2048 * 12288
     per_layer = mem.layer_activation_bytes(s, 2048, 1, False, True)
     assert per_layer == pytest.approx(sbh * (34 + 5 * 96 * 2048 / 12288))
@@ -43,6 +46,49 @@ def test_korthikanti_activation_formula():
     assert sel_sp == pytest.approx(sbh * 34 / 8)
     full = mem.stored_activation_bytes(s, 2048, 8, False, 2, True)
     assert full == pytest.approx(2 * sbh)
+
+
+def test_no_dropout_masks_without_dropout():
+    """Without dropout the two 1-byte masks (2 s b h) and the softmax mask and dropped-out
+    probabilities (3 a s^2 b) are not stored."""
+    with_dropout = replace(model_spec(GPT3), dropout=0.1)
+    without = model_spec(GPT3)
+    assert without.dropout == 0.0
+    sbh, a, s = 2048 * 12288, 96, 2048
+    gap = (mem.layer_activation_bytes(with_dropout, 2048, 1, False, True)
+           - mem.layer_activation_bytes(without, 2048, 1, False, True))
+    assert gap == pytest.approx(2 * sbh + 3 * a * s * 2048)
+    assert mem.layer_activation_bytes(without, 2048, 1, False, False) == pytest.approx(32 * sbh)
+
+
+def test_fp8_keeps_fp8_copies_of_gemm_inputs():
+    """Under FP8 the QKV, projection, FC1 and FC2 inputs are saved at 1 byte: GPT-3
+    (f = 4h) saves h + h + h + 4h = 7 s b h fewer bytes; the norm inputs, Q/K/V and the
+    GeLU input stay BF16."""
+    s = model_spec(GPT3)
+    sbh = 2048 * 12288
+    bf16 = mem.layer_activation_bytes(s, 2048, 1, False, False)
+    fp8 = mem.layer_activation_bytes(s, 2048, 1, False, False, fp8=True)
+    assert bf16 - fp8 == pytest.approx(7 * sbh)
+    full = mem.stored_activation_bytes(s, 2048, 8, True, 2, False, fp8=True)
+    assert full == pytest.approx(2 * sbh / 8)      # the BF16 layer input, whatever the GEMMs
+
+
+def test_context_parallel_shards_optimizer_states():
+    """The distributed optimizer shards over DP x CP: doubling CP at fixed DP halves the
+    optimizer states per accelerator; BF16 gradient reduction halves the gradients."""
+    from gigawatt.perf.training import estimate_training
+
+    kw = dict(tp=8, pp=8, dp=4, vp=8, microbatch=1, global_batch=64, zero=1,
+              precision="fp8", seq_len=8192)
+    cp1 = estimate_training("llama-3.1-405b", "h100-sxm", 256, cp=1, **kw)
+    cp2 = estimate_training("llama-3.1-405b", "h100-sxm", 512, cp=2, **kw)
+    assert cp2.memory_breakdown_gb["optimizer"] == pytest.approx(
+        cp1.memory_breakdown_gb["optimizer"] / 2)
+    bf16g = estimate_training("llama-3.1-405b", "h100-sxm", 512, cp=2, grad_reduce_fp32=False,
+                              **kw)
+    assert bf16g.memory_breakdown_gb["gradients"] == pytest.approx(
+        cp2.memory_breakdown_gb["gradients"] / 2)
 
 
 def test_optimizer_state_sharding():
@@ -90,3 +136,11 @@ def test_enumeration_respects_divisibility():
     m = p["gb"] // (p["dp"] * p["mb"])
     assert np.all(m >= p["pp"])
     assert considered >= p["tp"].size + sum(rejected.values())
+
+
+def test_grad_reduce_fp32_must_be_a_bool():
+    from gigawatt.errors import ValidationError
+    from gigawatt.perf.training import search_training
+
+    with pytest.raises(ValidationError, match="grad_reduce_fp32"):
+        search_training("llama-3.1-8b", "h100-sxm", 8, grad_reduce_fp32="no")

@@ -67,7 +67,7 @@ def test_loso_mape():
     assert calibration.mape(loso) <= vt.LOSO_TARGET
     per = calibration.summary("training")
     hits = [f for f, s in per.items() if s["mape"] <= vt.LOSO_TARGET]
-    # the issue's target: LOSO <= 10% over at least four families (blackwell misses)
+    # the issue's target: LOSO <= 10% over at least four families
     assert len(hits) >= 4, per
     assert all(s["mape"] <= vt.LOSO_FAMILY_CEILING for s in per.values()), per
 
@@ -125,12 +125,10 @@ def test_cdna4_without_its_rows_is_the_uncalibrated_prediction():
     assert all(-0.25 < e < -0.05 for e in errs), errs
 
 
-#: families whose leave-one-source-out MAPE misses the issue's target (reported, not tuned)
-KNOWN_LOSO_MISSES = {
-    "blackwell": "miss: Blackwell LOSO ~12% over the NeMo 25.09-26.04 tables: 8B rows "
-                 "predicted 11-18% fast, 405B rows whose stated plan the memory model only "
-                 "fits with recomputation (B200 full on 100%, GB300 75%) 15-23% slow",
-}
+#: families whose leave-one-source-out MAPE misses the issue's target (reported, not tuned);
+#: none since the memory model stopped forcing recomputation on dropout-free FP8 plans
+#: (Blackwell 12.0% -> 9.2%)
+KNOWN_LOSO_MISSES: dict[str, str] = {}
 
 
 @pytest.mark.parametrize("family", sorted(calibration.summary("training")), ids=str)
@@ -143,14 +141,9 @@ def test_family_loso_within_target(family, request):
 MLPERF_CHECKS = [c for c in vt.CHECKS if c["id"].startswith("MP")]
 #: MLPerf Training v5.0 Llama 3.1 405B checks the model misses by more than 15%
 KNOWN_CHECK_MISSES = {
-    **{cid: "miss: GB200 MLPerf v5.0 (NeMo 25.04) is 15-18% slower per GPU than the model "
-            "fitted on the later NeMo 25.09-26.04 tables predicts" for cid in
-       ("MP2", "MP3", "MP4", "MP5", "MP6")},
-    # MP8 (2,048 H100) is within 15% (-13%) with the same recomputation cause
-    "MP7": "miss: the memory model does not fit the stated H100 plan (TP8 PP8 VP8 CP2 DP4, "
-           "no activation checkpointing in the MLPerf config) in 80 GB, so it adds 75% full "
-           "recomputation and predicts 18% fewer tokens/s",
-}
+    cid: "miss: GB200 MLPerf v5.0 (NeMo 25.04) at 256-512 GPUs (DP4-8) runs 17-18% fewer "
+         "tokens/s than the model predicts for the stated plan without recomputation (as "
+         "run); the 1,024-2,496 GPU runs are within 13%" for cid in ("MP1", "MP2", "MP3")}
 
 
 @pytest.fixture(scope="module")
@@ -164,3 +157,19 @@ def test_mlperf_405b_check(case, checks, request):
         request.applymarker(pytest.mark.xfail(strict=True,
                                               reason=KNOWN_CHECK_MISSES[case["id"]]))
     assert abs(checks[case["id"]]["error"]) <= vt.LOSO_FAMILY_CEILING, checks[case["id"]]
+
+
+def test_mlperf_405b_plans_fit_without_recompute(checks):
+    """The MLPerf configs set no activation checkpointing: their plans (TP8 PP8 VP8 CP2 in
+    80 GB H100, TP4 PP8 VP8 CP2 in GB200) fit without it, so the search keeps none."""
+    assert {c["plan_found"]["recompute"] for c in checks.values()} == {"none"}, checks
+
+
+@pytest.mark.parametrize("rid", ["K3", "K5", "K7", "T1", "T4"])
+def test_published_recompute_plans_still_need_it(rid):
+    """Korthikanti et al. / SC21 runs that recomputed: their plans do not fit without it."""
+    from gigawatt.errors import PlanError
+
+    row = next(r for r in ROWS if r["id"] == rid)
+    with pytest.raises(PlanError, match="memory"):
+        vt.predict({**row, "recompute": "none"})

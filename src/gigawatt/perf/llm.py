@@ -49,6 +49,11 @@ class ModelSpec:
     qk_nope_head_dim: int = 0
     qk_rope_head_dim: int = 0
     v_head_dim: int = 0
+    #: dropout probability of training (hidden and attention); 0 for the Llama family
+    #: (Megatron-Bridge/NeMo ``Llama3Config``: ``hidden_dropout = attention_dropout = 0``),
+    #: 0.1 for GPT-3-era Megatron-LM runs (its ``--hidden-dropout`` default). Dropout
+    #: masks are stored for backward only when it is above 0 (:mod:`.memory`).
+    dropout: float = 0.0
 
     @property
     def is_mla(self) -> bool:
@@ -203,7 +208,8 @@ def model_spec(arch: Any, seq_len: int | None = None, name: str | None = None) -
         experts=moe.experts if moe else 0, top_k=moe.top_k if moe else 0,
         expert_ffn=moe.expert_ffn_hidden if moe else 0,
         shared_experts=moe.shared_experts if moe else 0,
-        dense_layers=moe.dense_layers if moe else 0, **_mla_fields(arch))
+        dense_layers=moe.dense_layers if moe else 0,
+        dropout=float(getattr(arch, "dropout", 0.0) or 0.0), **_mla_fields(arch))
 
 
 def _mla_fields(arch: Any) -> dict[str, int]:

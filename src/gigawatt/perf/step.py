@@ -138,7 +138,7 @@ def _softmax_s(spec: ModelSpec, hw: Hardware, T, tp, unfused: bool) -> np.ndarra
     """The part of :func:`_memory_bound_s` due to the unfused softmax and its dropout."""
     if not unfused:
         return np.zeros_like(T)
-    act = T * 5.0 * spec.heads * spec.seq_len / tp
+    act = T * mem.softmax_bytes_per_token(spec) / tp
     return hw.eff.ew_traffic * act / (hw.hbm_bytes_per_s * hw.eff.mem_eff)
 
 
@@ -204,8 +204,9 @@ def _per_layer(spec: ModelSpec, hw: Hardware, p: dict, unfused: bool,
         out = {k: out[k] + moe_share * v for k, v in moe.items()}
     T = p["mb"] * spec.seq_len / p["cp"]
     out["logits"] = _logits_s(spec, hw, T, p["tp"])
+    # FP8 recipes save the FP8 copies of the GEMM inputs (Transformer Engine)
     out["stored"], out["working"] = mem.layer_memory(spec, T, p["tp"], p["sp"], p["rc"],
-                                                     unfused, p["rf"])
+                                                     unfused, p["rf"], hw.fp8)
     return out
 
 
@@ -226,7 +227,8 @@ def _per_layer_unique(spec: ModelSpec, hw: Hardware, p: dict, unfused: bool,
 def evaluate(spec: ModelSpec, hw: Hardware, p: dict, *, unfused_attn: bool = False,
              overlap_dp: bool = True, overlap_ep: bool = True,
              sharding: ShardingOptions | None = None,
-             link: SiteLink | None = None) -> dict[str, np.ndarray]:
+             link: SiteLink | None = None,
+             grad_reduce_fp32: bool = True) -> dict[str, np.ndarray]:
     """Step time, its breakdown and memory for arrays of plans.
 
     Parameters
@@ -251,6 +253,8 @@ def evaluate(spec: ModelSpec, hw: Hardware, p: dict, *, unfused_attn: bool = Fal
     link : SiteLink, optional
         The job spread over sites joined by a WAN (:mod:`.sites`): adds ``wan_comm`` to
         the breakdown, ``wan_layout`` (0 DP, 1 PP across the link) and ``site_ok``.
+    grad_reduce_fp32 : bool
+        Main gradients in FP32 (4 bytes per parameter); False: BF16 (2 bytes).
     """
     from dataclasses import replace
 
@@ -276,7 +280,7 @@ def evaluate(spec: ModelSpec, hw: Hardware, p: dict, *, unfused_attn: bool = Fal
     fwd_mb = layers * lay["fwd"] + lay["logits"] / 3
     dp_s = dp_comm_s(hw, spec, p, fwd_mb, per_mb["compute"] - fwd_mb, opt)
     local = params["dense"] + params["expert"]
-    opt_s = ADAM_BYTES_PER_PARAM * local / np.where(p["zero"] >= 1, p["zg"], 1) \
+    opt_s = ADAM_BYTES_PER_PARAM * local / np.where(p["zero"] >= 1, p["zg"] * p["cp"], 1) \
         / (hw.hbm_bytes_per_s * hw.eff.mem_eff)
     breakdown = {k: m * v for k, v in per_mb.items()}
     breakdown["bubble"] = (pp - 1) / vp * t_mb
@@ -287,7 +291,11 @@ def evaluate(spec: ModelSpec, hw: Hardware, p: dict, *, unfused_attn: bool = Fal
         wan, layout = wan_s(link, spec, p, per_mb["compute"] - fwd_mb, m * t_mb)
         breakdown["wan_comm"] = np.where(np.isfinite(wan), wan, 0.0)
     step = sum(breakdown.values())
-    states = mem.state_bytes(params, p["zg"], p["ep"], p["zero"])
+    # context-parallel ranks hold the same weights and reduce gradients with the DP ranks,
+    # so sharded states split over DP x CP (Megatron-Core get_megatron_optimizer builds the
+    # DistributedOptimizer on intra_dp_cp_group)
+    states = mem.state_bytes(params, p["zg"] * p["cp"], p["ep"], p["zero"],
+                             mem.GRAD_BYTES if grad_reduce_fp32 else mem.WEIGHT_BYTES)
     acts = mem.pipeline_activation_bytes(spec, lay["stored"], lay["working"], T, tp, pp, vp, m)
     gathered = fsdp_buffer_bytes(params, layers, p["zero"], opt)
     memory = {**states, "activations": acts, "buffers": gathered}

@@ -36,7 +36,7 @@ PLAN_FIELDS = ("tp", "pp", "dp", "vp", "cp", "ep", "microbatch", "global_batch",
 #: model options besides the plan fields (see estimate_training)
 OPTIONS = ("attention", "overlap_dp", "overlap_ep", "tp_cross_domain", "max_batch_tokens",
            "bucket_mb", "prefetch", "compute_slowdown", "dp_flat_ring", "sites",
-           "wan_tbps", "wan_latency_ms", "wan_mode", "outer_steps")
+           "wan_tbps", "wan_latency_ms", "wan_mode", "outer_steps", "grad_reduce_fp32")
 #: a run "uses" accelerators while its per-accelerator throughput stays within this share
 #: of the best per-accelerator throughput found for it (max_useful_gpus)
 USEFUL_FRACTION = 0.9
@@ -238,6 +238,10 @@ def _fixed_fields(fixed: dict[str, Any]) -> dict[str, Any]:
     if frac is not None and not (isinstance(frac, (int, float)) and 0 < frac <= 1):
         raise ValidationError(f"recompute_fraction = {frac!r} is out of range; allowed: "
                               "> 0 and <= 1", field="recompute_fraction")
+    g = out.get("grad_reduce_fp32")
+    if g is not None and not isinstance(g, bool):
+        raise ValidationError(f"grad_reduce_fp32 = {g!r} is not allowed; allowed: true, false",
+                              field="grad_reduce_fp32")
     if out.get("attention") not in (None, "flash", "unfused"):
         raise ValidationError(f"attention '{out['attention']}' is not allowed; allowed: "
                               "flash, unfused", field="attention")
@@ -278,7 +282,8 @@ def _plan_dict(p: dict[str, np.ndarray], i: int, precision: str, seq_len: int,
             "zero": int(p["zero"][i]), "zero_group": int(p["zg"][i]),
             "sp": bool(p["sp"][i]), "precision": precision,
             "attention": opts["attention"], "overlap_dp": opts["overlap_dp"],
-            "overlap_ep": opts["overlap_ep"], **opts["sharding"].to_dict(),
+            "overlap_ep": opts["overlap_ep"], "grad_reduce_fp32": opts["grad_reduce_fp32"],
+            **opts["sharding"].to_dict(),
             **_site_fields(p, i, opts["link"])}
 
 
@@ -385,7 +390,8 @@ def _context(model: Any, accelerator: Any, gpus: int, precision: str, seq_len: i
         flat_ring=bool(fixed.get("dp_flat_ring", False)))
     opts = {"attention": fixed.get("attention") or "flash", "overlap_dp": overlap_dp,
             "overlap_ep": bool(fixed.get("overlap_ep", True)), "sharding": sharding,
-            "link": _site_link(fixed)}
+            "link": _site_link(fixed),
+            "grad_reduce_fp32": bool(fixed.get("grad_reduce_fp32", True))}
     ceiling = batch_ceiling(spec, tokens, fixed.get("max_batch_tokens"))
     gb = fixed.get("global_batch")
     if gb is not None and gb > ceiling.max_sequences(spec.seq_len):
@@ -418,7 +424,8 @@ def _run(ctx: _Context, fixed: dict[str, Any]) -> tuple[dict, dict, dict[str, in
         p = {k: v[keep] for k, v in p.items()}
     res = evaluate(ctx.spec, ctx.hw, p, unfused_attn=ctx.opts["attention"] == "unfused",
                    overlap_dp=ctx.opts["overlap_dp"], overlap_ep=ctx.opts["overlap_ep"],
-                   sharding=ctx.opts["sharding"], link=ctx.opts["link"])
+                   sharding=ctx.opts["sharding"], link=ctx.opts["link"],
+                   grad_reduce_fp32=ctx.opts["grad_reduce_fp32"])
     if "site_ok" in res:
         p["_wan_layout"] = res["wan_layout"]
         rejected["sites"] = int((~res["site_ok"]).sum())
@@ -517,7 +524,10 @@ def estimate_training(model: Any, accelerator: Any, gpus: int, *, tp: int, pp: i
         "unfused" as in Megatron 2021-22), ``overlap_dp`` and ``overlap_ep`` (overlap DP
         and MoE all-to-all communication with compute; default True),
         ``recompute_fraction`` (share of layers fully recomputed with ``"full"``),
-        ``tp_cross_domain`` (allow TP beyond the scale-up domain, over scale-out).
+        ``tp_cross_domain`` (allow TP beyond the scale-up domain, over scale-out),
+        ``grad_reduce_fp32`` (gradients accumulated and reduced in FP32, 4 bytes per
+        parameter, default True as Megatron-LM forces for BF16; False keeps them in the
+        parameter dtype, 2 bytes, as Megatron-Core ``grad_reduce_in_fp32=False``).
 
     Raises
     ------
