@@ -13,6 +13,7 @@ import pytest
 from gigawatt.plan import optimise
 from gigawatt.plan.inputs import BATTERY_EFFICIENCY, BATTERY_HOURS
 from gigawatt.plan.synthetic import synthetic_inputs
+from test_plan_power import _dispatched, _grid  # the shared hand-built cases
 
 KEYS = ["year", "site"]
 
@@ -23,23 +24,6 @@ def base():
     ps = inp.power_sources.assign(emissions_tco2_per_mwh=[np.nan, 0.0, 0.0, 0.45])
     return dataclasses.replace(inp, power_sources=ps, grid_emissions_tco2_per_mwh=pd.Series(
         0.8, index=inp.sites.index))
-
-
-def _grid(inputs, mw: float) -> pd.DataFrame:
-    return pd.DataFrame(mw, index=inputs.years, columns=inputs.sites.index)
-
-
-def _dispatched(inputs, n_days: int = 4, block: int = 2):
-    """The inputs with dispatch periods of a solar site at 32 N (CF 0.27)."""
-    from gigawatt.solar import hourly_capacity_factor, representative_days
-
-    prof, w = representative_days(hourly_capacity_factor(32.0, 0.27), n_days)
-    k = 24 // block
-    cf = prof.reshape(n_days, k, block).mean(axis=2).ravel()
-    ns = len(inputs.sites)
-    return dataclasses.replace(inputs, solar_cf=np.tile(cf, (ns, 1)),
-                               period_hours=np.tile(np.repeat(w * block, k), (ns, 1)),
-                               block_hours=float(block))
 
 
 @pytest.fixture(scope="module")

@@ -9,11 +9,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from gigawatt.plan import build_model, optimise, solve_model
-from gigawatt.plan.lp import build_arrays
+from gigawatt.plan import optimise
 from gigawatt.plan.reserve import contingency_of, largest_unit
-from gigawatt.plan.solve import Session
 from gigawatt.plan.synthetic import synthetic_inputs
+from test_plan_power import _same_optimum  # lp = linopy on the same inputs
 
 UNIT_MW = 2.0  # against a load of ~13 MW per site
 
@@ -37,13 +36,6 @@ def _firm(r, source: str = "gas-turbine") -> pd.Series:
 
 def _load(r) -> pd.Series:
     return r.sites.set_index(["year", "site"]).facility_power_mw
-
-
-def _same_optimum(inputs) -> None:
-    s = Session(build_arrays(inputs), 60.0, 1e-5)
-    s.run()
-    m, _ = build_model(inputs, integer=False)
-    assert s.objective == pytest.approx(solve_model(m), rel=1e-7)
 
 
 def test_n_plus_one_keeps_the_load_when_the_largest_unit_trips(base):
