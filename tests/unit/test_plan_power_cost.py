@@ -13,17 +13,9 @@ import pytest
 from gigawatt.plan import optimise
 from gigawatt.plan.inputs import BATTERY_EFFICIENCY, BATTERY_HOURS
 from gigawatt.plan.synthetic import synthetic_inputs
-from test_plan_power import _dispatched, _grid  # the shared hand-built cases
+from test_plan_power import _dispatched, _grid, base  # noqa: F401  (the shared cases)
 
 KEYS = ["year", "site"]
-
-
-@pytest.fixture(scope="module")
-def base():
-    inp = synthetic_inputs(n_sites=2, n_accelerators=2, n_years=4, seed=1, objective="min_cost")
-    ps = inp.power_sources.assign(emissions_tco2_per_mwh=[np.nan, 0.0, 0.0, 0.45])
-    return dataclasses.replace(inp, power_sources=ps, grid_emissions_tco2_per_mwh=pd.Series(
-        0.8, index=inp.sites.index))
 
 
 @pytest.fixture(scope="module")
