@@ -111,7 +111,7 @@ def plan(
                                "relaxation + rounding (slow on large scenarios)."),
     hourly: bool = typer.Option(False, "--hourly", help="Dispatch power in every hour of "
                                 "the year instead of representative days (for one or a "
-                                "few solar sites: at most two site-years of solar hours; "
+                                "few solar sites: at most three site-years of solar hours; "
                                 "sites without solar cost no more)."),
     no_report: bool = typer.Option(False, "--no-report", help="Do not write the report "
                                    "folder."),

@@ -336,14 +336,15 @@ def _binding_row(family: str, where: dict[str, Any], value: float, unit: str) ->
 
 
 #: most dispatch periods x years, summed over sites, that an hourly model may have after
-#: identical days are merged (:func:`merge_identical_days`): two site-years of hours,
-#: the size HiGHS solves in well under a minute on one core (benchmarks/README.md)
-HOURLY_LIMIT_SITE_HOURS = 2 * 8760
+#: identical days are merged (:func:`merge_identical_days`): three site-years of hours,
+#: which HiGHS solves in under half a minute on one core (benchmarks/README.md; five
+#: site-years take minutes: the simplex's work grows faster than the model)
+HOURLY_LIMIT_SITE_HOURS = 3 * 8760
 
 
-#: columns from which the last LP (units fixed) starts from the first LP's basis: on an
-#: hourly model that saves a third of the time; the small default models keep the path
-#: they always had (the same vertex where the optimum is degenerate)
+#: columns from which the last LP (units fixed) starts from the first LP's basis (on an
+#: hourly model it can save a third of the time; the small default models keep the path
+#: they always had, the same vertex where the optimum is degenerate)
 LARGE_MODEL_COLS = 50_000
 
 
@@ -413,10 +414,11 @@ def check_dispatch_size(inputs: PlanInputs) -> None:
         raise PlanError(
             f"hourly dispatch of {int(varying.sum())} solar site(s) ({', '.join(names)}) over "
             f"{len(inputs.years)} year(s) is {size:,} site-hours, over the limit of "
-            f"{HOURLY_LIMIT_SITE_HOURS:,} (two site-years) that solves within a minute; "
-            "plan fewer sites or years hourly (a scenario with only those sites, or a "
-            "shorter horizon), or use representative days (power.representative_days "
-            "with hours_per_block 1-6)", field="power.representative_days")
+            f"{HOURLY_LIMIT_SITE_HOURS:,} ({HOURLY_LIMIT_SITE_HOURS // 8760} site-years) "
+            "that solves within a minute; plan fewer solar sites or years hourly (a "
+            "scenario with only those sites, or a shorter horizon), or dispatch "
+            "representative days instead (without --hourly; power.representative_days "
+            "below 365 or hours_per_block 2-6)", field="power.representative_days")
 
 
 @dataclass(frozen=True)
@@ -455,20 +457,6 @@ def _round_by_mip(s: Session, x: np.ndarray, is_open: np.ndarray, exact: bool,
     return condition
 
 
-def _round_by_lp(s: Session, x: np.ndarray, start: WarmStart, lp_relaxed: set) -> bool:
-    """On a large (hourly) model, where the rounding MIP re-solves the whole LP at its
-    root: fix the units at the LP's nearest integers, then at their floors, and re-solve
-    the LP from its own basis (a few pivots each); True, with ``s`` solved, at the first
-    that needs no relaxation the LP did not."""
-    for fixed in (np.round(x), np.floor(x + 1e-6)):
-        s.set_units(fixed, fixed, integer=False)
-        s.warm(start)
-        s.run()
-        if _relaxed_keys(s) <= lp_relaxed:
-            return True
-    return False
-
-
 def solve_inputs(inputs: PlanInputs, *, time_limit_s: float = 60.0,
                  mip_rel_gap: float = 1e-5, exact: bool = False,
                  warm: WarmStart | None = None) -> Solved:
@@ -499,17 +487,13 @@ def solve_inputs(inputs: PlanInputs, *, time_limit_s: float = 60.0,
     x = s.values("units").ravel()
     is_open = np.concatenate(m.col_open)[m.col_slice("units")]
     x = np.where(is_open, x, 0.0)
-    if exact or m.n_col < LARGE_MODEL_COLS or not _round_by_lp(s, x, start, lp_relaxed):
-        condition = _round_by_mip(s, x, is_open, exact, time_limit_s, mip_rel_gap,
-                                  lp_relaxed)
-        fixed = np.round(s.values("units").ravel())
-        s.set_units(fixed, fixed, integer=False)
-        if m.n_col >= LARGE_MODEL_COLS:  # the LP's basis is a few pivots from this one's
-            s.warm(start)
-        s.h.setOptionValue("time_limit", float(time_limit_s))
-        s.run()
-    else:
-        condition = "optimal"
+    condition = _round_by_mip(s, x, is_open, exact, time_limit_s, mip_rel_gap, lp_relaxed)
+    fixed = np.round(s.values("units").ravel())
+    s.set_units(fixed, fixed, integer=False)
+    if m.n_col >= LARGE_MODEL_COLS:  # the LP's basis is a few pivots from this one's
+        s.warm(start)
+    s.h.setOptionValue("time_limit", float(time_limit_s))
+    s.run()
     return Solved(condition=condition, decisions=read_decisions(s),
                   relaxations=read_relaxations(s), binding=binding,
                   lp_objective=lp_objective, objective=s.objective, start=start)
