@@ -49,8 +49,8 @@ def solar_site(n_years: int, hourly: bool):
     else:
         prof, w = representative_days(year, 4)
         cf, hours, block = prof.reshape(4, 6, 4).mean(axis=2).ravel(), np.repeat(w * 4, 6), 4.0
-    return dataclasses.replace(inp, site_sources=ok, solar_cf=cf[None], period_hours=hours[None],
-                               block_hours=block)
+    return dataclasses.replace(inp, site_sources=ok, solar_cf=cf[None],
+                               period_hours=hours[None], block_hours=block)
 
 
 def timed_solve(inputs) -> tuple[float, list[float], object]:
@@ -104,8 +104,8 @@ def main() -> None:
     for years, hourly in ((3, False), (2, True), (3, True)):
         wall, runs, solved = timed_solve(solar_site(years, hourly))
         what = "every hour" if hourly else "4 representative days x 4-h blocks"
-        rows.append((f"one solar + battery site, {what}, {years} site-years", wall, " / ".join(f"{r:.2f}" for r in runs),
-                     solved.objective))
+        rows.append((f"one solar + battery site, {what}, {years} site-years", wall,
+                     " / ".join(f"{r:.2f}" for r in runs), solved.objective))
     rep, hourly = colossus_hourly()
     proc = stargate_process()
     print("## Hourly dispatch (`gigawatt plan --hourly`)\n")
@@ -115,7 +115,8 @@ def main() -> None:
           "| --- | ---: | ---: | ---: |")
     for what, wall, runs, obj in rows:
         print(f"| {what} | {wall:.2f} s | {runs} | {obj:.6g} |")
-    print(f"| colossus (2 sites, 2025-2028, no solar), representative days | {rep:.2f} s | | |")
+    print(f"| colossus (2 sites, 2025-2028, no solar), representative days | {rep:.2f} s "
+          "| | |")
     print(f"| colossus hourly (365 days merge into 1, exact) | {hourly:.2f} s | | |")
     print(f"| `gigawatt plan --scenario stargate --out DIR --json`, whole process, warm cache "
           f"(best of {len(proc)}) | {min(proc):.2f} s | | |")

@@ -80,7 +80,8 @@ def test_every_hour_of_a_solar_battery_site_is_balanced(solar_battery):
     solar = disp[:, ps.index("solar-pv")]
     dark = YEAR_CF.ravel() < 1e-9
     assert np.abs(solar[:, dark]).max() < 1e-6           # no solar at night
-    assert (discharge[powered][:, dark] > 0.5 * net[powered][:, :1]).all()  # battery carries it
+    # the battery carries the night
+    assert (discharge[powered][:, dark] > 0.5 * net[powered][:, :1]).all()
     cap = s.values("power_mw")[:, 0].cumsum(axis=0)      # year, source (MW in service)
     soc = s.values("soc_mwh")[:, 0]
     assert (soc.max(axis=1) <= 4.0 * cap[:, ps.index("battery")] + 1e-6).all()
