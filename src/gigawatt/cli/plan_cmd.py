@@ -109,6 +109,10 @@ def plan(
                                        help="Solver time limit per solve, s."),
     exact: bool = typer.Option(False, "--exact", help="Solve the full MILP instead of LP "
                                "relaxation + rounding (slow on large scenarios)."),
+    hourly: bool = typer.Option(False, "--hourly", help="Dispatch power in every hour of "
+                                "the year instead of representative days (for one or a "
+                                "few solar sites: at most three site-years of solar hours; "
+                                "sites without solar cost no more)."),
     no_report: bool = typer.Option(False, "--no-report", help="Do not write the report "
                                    "folder."),
     json: bool = typer.Option(False, "--json", help="Print one JSON document (plan.json)."),
@@ -116,6 +120,7 @@ def plan(
     """Optimise a build-out: what to build, where, when, for how much, what it delivers and
     what limits it; writes a self-contained HTML report."""
     from ..catalog import load_catalog
+    from ..plan.solve import hourly_scenario
     from ..scenario import load_scenario
     from ..report.folder import check_report_folder
     from ..report.plan_report import distinct_scenarios, plan_document, write_plan_report
@@ -129,6 +134,8 @@ def plan(
         if progress_enabled() and not json:
             err_console().print(f"planning {ref} ...")
         sc = load_scenario(ref, cat)
+        if hourly:
+            sc = hourly_scenario(sc)
         results.append(plan_placed(sc, cat, time_limit_s=time_limit_s, exact=exact))
     results = distinct_scenarios(results, refs)
     from .finance_cmd import finances_for

@@ -22,7 +22,7 @@ from .evaluate import evaluate_plan
 from .inputs import PlanInputs, plan_inputs
 from .reserve import settle_contingency
 from .result import PlanResult, read_result
-from .solve import WarmStart, solve_inputs
+from .solve import WarmStart, hourly_scenario, solve_inputs
 
 #: the linopy formulation (the readable reference; importing linopy costs ~0.5 s)
 __getattr__ = lazy_getattr(__name__, {"build_model": "model", "solve_model": "model"})
@@ -65,7 +65,7 @@ def optimise(inputs: PlanInputs, *, time_limit_s: float = 60.0, mip_rel_gap: flo
 
 def plan_scenario(scenario: Scenario | str, catalog: Catalog | None = None, *,
                   cache_dir: Path | str | None | bool = None, training_sites: Any = None,
-                  site_swing_mw: Any = None, **kwargs) -> PlanResult:
+                  site_swing_mw: Any = None, hourly: bool = False, **kwargs) -> PlanResult:
     """Plan a scenario (object, built-in id or path) with the real performance models.
 
     ``cache_dir`` holds the capability tables between runs (see :func:`capability_for`):
@@ -74,11 +74,15 @@ def plan_scenario(scenario: Scenario | str, catalog: Catalog | None = None, *,
     ``False`` for none; ``training_sites`` are placement requirements of training runs
     (see :class:`PlanInputs`; :func:`gigawatt.ops.placement.plan_with_placement` sets
     them), ``site_swing_mw`` the MW those runs can drop within seconds at each site
-    (year x site, from :func:`gigawatt.ops.power_swing.scenario_swing_mw`); other keywords
-    go to :func:`optimise`.
+    (year x site, from :func:`gigawatt.ops.power_swing.scenario_swing_mw`); ``hourly``
+    dispatches every hour of the year (:func:`gigawatt.plan.solve.hourly_scenario`; for
+    one or a few solar sites, see :data:`gigawatt.plan.solve.HOURLY_LIMIT_SITE_HOURS`);
+    other keywords go to :func:`optimise`.
     """
     cat = catalog or load_catalog()
     sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario, cat)
+    if hourly:
+        sc = hourly_scenario(sc)
     cap = capability_for(sc, cat, cache_dir=resolve_cache_dir(cache_dir))
     inputs = plan_inputs(sc, cat, cap)
     if training_sites is not None:
@@ -89,5 +93,5 @@ def plan_scenario(scenario: Scenario | str, catalog: Catalog | None = None, *,
 
 
 __all__ = ["Capability", "PlanInputs", "PlanResult", "WarmStart", "build_model",
-           "capability_for", "evaluate_plan", "optimise", "plan_inputs", "plan_scenario",
-           "solve_inputs", "solve_model"]
+           "capability_for", "evaluate_plan", "hourly_scenario", "optimise", "plan_inputs",
+           "plan_scenario", "solve_inputs", "solve_model"]

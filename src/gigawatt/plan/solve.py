@@ -12,6 +12,7 @@ which draws a worker happened to solve before it (local and Ray agree bit for bi
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import sys
 from collections.abc import Iterator
@@ -21,7 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..errors import InfeasibleError
+from ..errors import InfeasibleError, PlanError
 from .accounting import Decisions
 from .inputs import PlanInputs
 from .lp import SLACKS, ArrayModel, build_arrays
@@ -346,6 +347,92 @@ def _binding_row(family: str, where: dict[str, Any], value: float, unit: str) ->
             "message": f"one more {rhs} ({at}) is worth {value:.4g} {unit}"}
 
 
+#: most dispatch periods x years, summed over sites, that an hourly model may have after
+#: identical days are merged (:func:`merge_identical_days`): three site-years of hours,
+#: which HiGHS solves in under half a minute on one core (benchmarks/README.md; five
+#: site-years take minutes: the simplex's work grows faster than the model)
+HOURLY_LIMIT_SITE_HOURS = 3 * 8760
+
+
+#: columns from which the last LP (units fixed) starts from the first LP's basis (on an
+#: hourly model it can save a third of the time; the small default models keep the path
+#: they always had, the same vertex where the optimum is degenerate)
+LARGE_MODEL_COLS = 50_000
+
+
+def merge_identical_days(inputs: PlanInputs) -> PlanInputs:
+    """The same dispatch with each set of identical days written once, weighted by how
+    many days it stands for (exact: nothing but the solar profile differs from one
+    dispatch period to another, and a battery cycles within its day, so identical days
+    have identical optimal dispatch). A site without solar has one distinct day a year,
+    so an hourly year of it costs what one day does."""
+    cf = inputs.solar_cf
+    if cf is None:
+        return inputs
+    k = int(round(24 / inputs.block_hours))
+    n_days = cf.shape[1] // k
+    seen = cf * _has_solar(inputs)[:, None]  # a site without solar ignores its profile
+    days = seen.reshape(cf.shape[0], n_days, k).transpose(1, 0, 2).reshape(n_days, -1)
+    _, first, inverse = np.unique(np.round(days, 12), axis=0, return_index=True,
+                                  return_inverse=True)
+    if len(first) == n_days:
+        return inputs
+    keep = np.sort(first)
+    slot = np.searchsorted(keep, first[inverse.ravel()])  # each day -> its kept day
+    hours = inputs.period_hours.reshape(cf.shape[0], n_days, k)
+    merged = np.zeros((cf.shape[0], len(keep), k))
+    np.add.at(merged, (slice(None), slot), hours)
+    take = (keep[:, None] * k + np.arange(k)[None, :]).ravel()
+    return dataclasses.replace(inputs, solar_cf=cf[:, take],
+                               period_hours=merged.reshape(cf.shape[0], -1))
+
+
+def _has_solar(inputs: PlanInputs) -> np.ndarray:
+    """Per site: whether it may build a solar source (the only one whose availability
+    changes from hour to hour)."""
+    ps = inputs.power_sources
+    solar = ps.index[(ps.kind == "solar").to_numpy()]
+    allowed = inputs.site_sources.reindex(index=inputs.sites.index, columns=solar)
+    return allowed.fillna(False).to_numpy(bool).any(axis=1)
+
+
+def hourly_scenario(sc: Any) -> Any:
+    """``sc`` with its supply dispatched in every hour of the year (``power``:
+    ``representative_days`` 365, ``hours_per_block`` 1); the rest of ``power`` kept."""
+    from ..scenario import PowerOptions
+
+    power = (sc.power or PowerOptions()).model_copy(
+        update={"representative_days": 365, "hours_per_block": 1})
+    return sc.model_copy(update={"power": power})
+
+
+def check_dispatch_size(inputs: PlanInputs) -> None:
+    """Refuse a model of 1-hour blocks too large to solve in reasonable time (inputs
+    after :func:`merge_identical_days`): at most :data:`HOURLY_LIMIT_SITE_HOURS` periods x
+    years summed over the sites that may build solar (the others' days are all alike
+    and merge into one).
+
+    Raises
+    ------
+    PlanError
+        The model is over the limit; the message names it and what to do instead.
+    """
+    if inputs.solar_cf is None or inputs.block_hours != 1:
+        return
+    varying = _has_solar(inputs)
+    size = int(varying.sum()) * inputs.solar_cf.shape[1] * len(inputs.years)
+    if size > HOURLY_LIMIT_SITE_HOURS:
+        names = [s for s, v in zip(inputs.sites.index, varying) if v]
+        raise PlanError(
+            f"hourly dispatch of {int(varying.sum())} solar site(s) ({', '.join(names)}) over "
+            f"{len(inputs.years)} year(s) is {size:,} site-hours, over the limit of "
+            f"{HOURLY_LIMIT_SITE_HOURS:,} ({HOURLY_LIMIT_SITE_HOURS // 8760} site-years) "
+            "that solves within a minute; plan fewer solar sites or years hourly (a "
+            "scenario with only those sites, or a shorter horizon), or dispatch "
+            "representative days instead (without --hourly; power.representative_days "
+            "below 365 or hours_per_block 2-6)", field="power.representative_days")
+
+
 @dataclass(frozen=True)
 class Solved:
     """What the two solves return: the rounded model's decisions and condition, the
@@ -361,6 +448,27 @@ class Solved:
     start: WarmStart | None = None
 
 
+def _round_by_mip(s: Session, x: np.ndarray, is_open: np.ndarray, exact: bool,
+                  time_limit_s: float, mip_rel_gap: float, lp_relaxed: set) -> str:
+    """The units as integers: the full MILP (``exact``) or a small MIP in each rounding
+    box in turn until one needs no relaxation the LP did not; its condition."""
+    for widen_rel, widen_abs in ((None, None),) if exact else ROUNDING_BOXES:
+        if widen_rel is None:
+            lower, upper = np.zeros_like(x), np.where(is_open, np.inf, 0.0)
+        else:  # units: integers in a box around the LP's values
+            lower, upper = rounding_bounds(x, widen_rel, widen_abs)
+        s.set_units(lower, upper, integer=True)
+        s.h.setOptionValue("time_limit", time_limit_s if widen_rel in (None, 0.0)
+                           else min(time_limit_s, 20.0))
+        # the wide box at the full gap too: at 1e-4 HiGHS may stop on an incumbent that
+        # relaxes a budget by a few kUSD (a penalty inside the gap)
+        s.h.setOptionValue("mip_rel_gap", mip_rel_gap)
+        condition = s.run()
+        if _relaxed_keys(s) <= lp_relaxed:
+            break
+    return condition
+
+
 def solve_inputs(inputs: PlanInputs, *, time_limit_s: float = 60.0,
                  mip_rel_gap: float = 1e-5, exact: bool = False,
                  warm: WarmStart | None = None) -> Solved:
@@ -373,7 +481,13 @@ def solve_inputs(inputs: PlanInputs, *, time_limit_s: float = 60.0,
     within its gap, which can hide the small cost terms that time power builds).
     ``exact=True`` solves the full MILP instead (minutes on large problems: HiGHS's root
     node is slow on these models). ``warm``: start the LP from this basis.
+
+    Identical dispatch days are merged first (exact, :func:`merge_identical_days`), and
+    an hourly model over :data:`HOURLY_LIMIT_SITE_HOURS` is refused
+    (:func:`check_dispatch_size`).
     """
+    inputs = merge_identical_days(inputs)
+    check_dispatch_size(inputs)
     m = build_arrays(inputs)
     s = Session(m, time_limit_s, mip_rel_gap)
     s.warm(warm)
@@ -384,22 +498,12 @@ def solve_inputs(inputs: PlanInputs, *, time_limit_s: float = 60.0,
     lp_relaxed = _relaxed_keys(s)
     x = s.values("units").ravel()
     is_open = np.concatenate(m.col_open)[m.col_slice("units")]
-    for widen_rel, widen_abs in ((None, None),) if exact else ROUNDING_BOXES:
-        if widen_rel is None:
-            lower, upper = np.zeros_like(x), np.where(is_open, np.inf, 0.0)
-        else:  # units: integers in a box around the LP's values
-            lower, upper = rounding_bounds(np.where(is_open, x, 0.0), widen_rel, widen_abs)
-        s.set_units(lower, upper, integer=True)
-        s.h.setOptionValue("time_limit", time_limit_s if widen_rel in (None, 0.0)
-                           else min(time_limit_s, 20.0))
-        # the wide box at the full gap too: at 1e-4 HiGHS may stop on an incumbent that
-        # relaxes a budget by a few kUSD (a penalty inside the gap)
-        s.h.setOptionValue("mip_rel_gap", mip_rel_gap)
-        condition = s.run()
-        if _relaxed_keys(s) <= lp_relaxed:
-            break
+    x = np.where(is_open, x, 0.0)
+    condition = _round_by_mip(s, x, is_open, exact, time_limit_s, mip_rel_gap, lp_relaxed)
     fixed = np.round(s.values("units").ravel())
     s.set_units(fixed, fixed, integer=False)
+    if m.n_col >= LARGE_MODEL_COLS:  # the LP's basis is a few pivots from this one's
+        s.warm(start)
     s.h.setOptionValue("time_limit", float(time_limit_s))
     s.run()
     return Solved(condition=condition, decisions=read_decisions(s),
