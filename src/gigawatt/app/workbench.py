@@ -72,7 +72,9 @@ class Workbench:
         inputs = plan_inputs(sc, self.catalog, self.capability())
         if self._units is not None:  # the last plan's N+1 units, as the first guess
             inputs = dataclasses.replace(inputs, **self._units)
-        result = optimise(inputs)
+        # the LP relaxation: a what-if in a fraction of a second (the rounding MIP is
+        # most of a plan's solve time); gigawatt plan rounds the same plan to whole units
+        result = optimise(inputs, relaxation=True)
         self._units = {"contingency_mw": result.contingency_mw,
                        "contingency_source": result.contingency_source}
         t_plan = time.perf_counter() - t0

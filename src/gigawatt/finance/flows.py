@@ -18,7 +18,7 @@ import pandas as pd
 
 from ..catalog import Catalog
 from ..plan.inputs import PlanInputs
-from ..plan.model import HOURS_PER_YEAR
+from ..plan.installed import HOURS_PER_YEAR
 from ..plan.result import PlanResult
 
 SECONDS_PER_YEAR = HOURS_PER_YEAR * 3600.0

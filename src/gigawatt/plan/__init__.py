@@ -29,7 +29,8 @@ __getattr__ = lazy_getattr(__name__, {"build_model": "model", "solve_model": "mo
 
 
 def optimise(inputs: PlanInputs, *, time_limit_s: float = 60.0, mip_rel_gap: float = 1e-5,
-             exact: bool = False, warm: WarmStart | None = None) -> PlanResult:
+             exact: bool = False, warm: WarmStart | None = None,
+             relaxation: bool = False) -> PlanResult:
     """Solve a build-out given its input tables.
 
     Parameters
@@ -41,6 +42,8 @@ def optimise(inputs: PlanInputs, *, time_limit_s: float = 60.0, mip_rel_gap: flo
         :func:`gigawatt.plan.solve.solve_inputs`).
     warm : a basis to start the LP from (see :class:`gigawatt.plan.solve.WarmStart`);
         the result is the same as without it, to the solver's tolerance.
+    relaxation : stop at the LP relaxation (fractional deployable units, no rounding
+        MIP: the what-if workbench's fast answer; ``rounding_gap`` 0 and a note say so).
 
     With ``inputs.n_plus_one`` the plan is re-solved until each site's reserve holds the
     largest on-site unit it builds, from ``inputs.contingency_mw`` as the first guess
@@ -49,18 +52,30 @@ def optimise(inputs: PlanInputs, *, time_limit_s: float = 60.0, mip_rel_gap: flo
     """
     t0 = time.perf_counter()
 
-    def solve(x: PlanInputs, start: WarmStart | None) -> Any:
+    def solve(x: PlanInputs, start: WarmStart | None, lp_only: bool = False) -> Any:
         return solve_inputs(x, time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap,
-                            exact=exact, warm=start)
+                            exact=exact, warm=start, lp_only=lp_only)
 
-    inputs, s = settle_contingency(inputs, solve(inputs, warm), solve)
+    if inputs.n_plus_one:  # settle the N+1 units on the LP relaxation, then round once
+        lp = settle_contingency(inputs, solve(inputs, warm, True),
+                                lambda x, start: solve(x, start, True))
+        inputs, warm = lp[0], lp[1].start
+    if relaxation:
+        inputs, s = settle_contingency(inputs, solve(inputs, warm, True),
+                                       lambda x, start: solve(x, start, True))
+    else:  # whole units move the load a little: re-settle only if the rounded plan's
+        # own largest units are no longer covered
+        inputs, s = settle_contingency(inputs, solve(inputs, warm), solve)
     status = "relaxed" if s.relaxations else ("optimal" if s.condition == "optimal"
                                               else s.condition)
     result = read_result(inputs, s.decisions, status=status, binding=s.binding,
                          relaxations=s.relaxations, solve_time_s=time.perf_counter() - t0,
                          rounding_gap=abs(s.objective - s.lp_objective))
+    notes = result.notes + (["LP relaxation: deployable units are fractional (gigawatt plan "
+                             "rounds them to whole units, within its rounding gap)"]
+                            if relaxation else [])
     return dataclasses.replace(result, warm_start=s.start, contingency_mw=inputs.contingency_mw,
-                               contingency_source=inputs.contingency_source)
+                               contingency_source=inputs.contingency_source, notes=notes)
 
 
 def plan_scenario(scenario: Scenario | str, catalog: Catalog | None = None, *,

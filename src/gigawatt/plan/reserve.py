@@ -127,7 +127,8 @@ def contingency_of(inputs: PlanInputs, decisions: Any) -> dict[str, pd.DataFrame
 
 def n_plus_one_short_mw(inputs: PlanInputs, decisions: Any) -> np.ndarray:
     """year x site MW by which firm capacity at availability, less the largest on-site
-    unit the decisions build, falls short of the peak load x (1 + reserve margin)."""
+    unit the decisions build, falls short of the peak load x (1 + reserve margin), beyond
+    the solver's tolerance."""
     from .accounting import fleet  # accounting reads this module's unit rule
 
     _, active = fleet(inputs, decisions)
@@ -136,7 +137,9 @@ def n_plus_one_short_mw(inputs: PlanInputs, decisions: Any) -> np.ndarray:
     cap = capacity_cube(inputs, decisions)
     firm = (cap * firm_credit(inputs)[None, None, :]).sum(axis=2)
     unit = largest_unit(inputs.power_sources, cap)[0]
-    return np.clip(load * (1.0 + inputs.reserve_margin) - (firm - unit), 0.0, None)
+    # within the solver's tolerance (1e-4 of the load) a row that holds is not short
+    short = load * (1.0 + inputs.reserve_margin) - (firm - unit)
+    return np.clip(short - 1e-4 * load, 0.0, None)
 
 
 def settle_contingency(inputs: PlanInputs, solved: Any,

@@ -471,8 +471,8 @@ def _round_by_mip(s: Session, x: np.ndarray, is_open: np.ndarray, exact: bool,
 
 def solve_inputs(inputs: PlanInputs, *, time_limit_s: float = 60.0,
                  mip_rel_gap: float = 1e-5, exact: bool = False,
-                 warm: WarmStart | None = None) -> Solved:
-    """Build, solve and read.
+                 warm: WarmStart | None = None, lp_only: bool = False) -> Solved:
+    """Build, solve and read (``lp_only``: the LP relaxation alone, fractional units).
 
     By default two fast solves: the LP relaxation (its duals price the binding
     constraints), then a small MIP with each unit count between the floor and ceiling of
@@ -495,6 +495,10 @@ def solve_inputs(inputs: PlanInputs, *, time_limit_s: float = 60.0,
     start = s.basis()
     binding = read_binding(s, inputs)
     lp_objective = s.objective
+    if lp_only:
+        return Solved(condition="optimal", decisions=read_decisions(s),
+                      relaxations=read_relaxations(s), binding=binding,
+                      lp_objective=lp_objective, objective=lp_objective, start=start)
     lp_relaxed = _relaxed_keys(s)
     x = s.values("units").ravel()
     is_open = np.concatenate(m.col_open)[m.col_slice("units")]
