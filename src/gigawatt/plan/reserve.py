@@ -94,11 +94,6 @@ def largest_unit(ps: pd.DataFrame, capacity_mw: np.ndarray
     return mw, np.where(mw > 1e-6, k, -1), whole & (mw > 1e-6)
 
 
-def largest_unit_mw(inputs: PlanInputs, capacity_mw: np.ndarray) -> np.ndarray:
-    """year x site MW lost when the largest on-site unit trips (see :func:`largest_unit`)."""
-    return largest_unit(inputs.power_sources, capacity_mw)[0]
-
-
 def capacity_cube(inputs: PlanInputs, decisions: Any) -> np.ndarray:
     """year x site x source MW installed (built plus what serves the installed base)."""
     y, s = inputs.years, inputs.sites.index
