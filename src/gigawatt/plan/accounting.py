@@ -14,7 +14,7 @@ import pandas as pd
 
 from . import power_cost as pc
 from .inputs import BATTERY_HOURS, PlanInputs
-from .reserve import credit_of
+from .reserve import credit_of, onsite_units
 from .installed import (
     HOURS_PER_YEAR, carbon_price, emission_factors, energy_price, existing_it_mw,
     existing_power_mw, power_capex_usd_per_mw, site_limit_mw, source_column,
@@ -190,18 +190,14 @@ def supply_table(inputs: PlanInputs, power: pd.DataFrame, sites: pd.DataFrame
     """
     ps = inputs.power_sources
     unit = source_column(inputs, "unit_mw", np.nan)
-    fo = source_column(inputs, "forced_outage_rate", 0.0)
-    kind = ps.kind.reindex(power.source).to_numpy()
-    firm = ps.firm.reindex(power.source).to_numpy(bool)
+    per_source = lambda v: pd.Series(v, index=ps.index).reindex(power.source).to_numpy()  # noqa
+    credit_mw = power.capacity_mw.to_numpy() * per_source(credit_of(ps))
     flows = [c for c in ("charge_gwh", "discharge_gwh") if c in power]
     df = power.assign(
-        kind=kind,
+        kind=ps.kind.reindex(power.source).to_numpy(),
         drawn_gwh=power.energy_gwh - (power.discharge_gwh if flows else 0.0),
-        firm_mw=np.where(firm & (kind != "grid") & (kind != "battery"),
-                         power.capacity_mw * (1 - fo.reindex(power.source).fillna(0.0)
-                                              .to_numpy()), 0.0),
-        credit_mw=power.capacity_mw * pd.Series(credit_of(ps), index=ps.index)
-        .reindex(power.source).to_numpy(),
+        firm_mw=np.where(per_source(onsite_units(ps)).astype(bool), credit_mw, 0.0),
+        credit_mw=credit_mw,
         # a source without a unit size (the grid) is not a unit (gigawatt.plan.reserve)
         unit_mw=np.minimum(unit.reindex(power.source).fillna(0.0).to_numpy(),
                            power.capacity_mw.to_numpy()))

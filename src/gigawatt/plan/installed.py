@@ -104,10 +104,17 @@ def source_lead_years(inputs: PlanInputs) -> pd.Series:
 def energy_price(inputs: PlanInputs) -> pd.DataFrame:
     """site x source energy price, USD/MWh (a source without its own price: site grid)."""
     ps = inputs.power_sources
-    grid = inputs.sites.electricity_usd_per_mwh
-    out = pd.DataFrame({p: ps.energy_usd_per_mwh[p] if pd.notna(ps.energy_usd_per_mwh[p])
-                        else grid for p in ps.index}, index=inputs.sites.index)
+    out = pd.DataFrame(prices_of(ps, inputs.sites.electricity_usd_per_mwh.to_numpy(float)),
+                       index=inputs.sites.index, columns=ps.index)
     return out.rename_axis(index="site", columns="source").astype(float)
+
+
+def prices_of(ps: pd.DataFrame, grid_usd_per_mwh: np.ndarray) -> np.ndarray:
+    """site x source energy price of power-source table ``ps``, USD/MWh, with each site's
+    grid price ``grid_usd_per_mwh`` for a source without its own."""
+    own = ps.energy_usd_per_mwh.to_numpy(float)
+    return np.where(np.isnan(own)[None, :], np.asarray(grid_usd_per_mwh, float)[:, None],
+                    own[None, :])
 
 
 def discount_factors(inputs: PlanInputs) -> np.ndarray:
@@ -126,15 +133,20 @@ def source_column(inputs: PlanInputs, name: str, default: Any) -> pd.Series:
 def emission_factors(inputs: PlanInputs) -> np.ndarray:
     """site x source tCO2 per MWh drawn: the source's factor; a grid source without one
     takes its site's regional factor (``grid_emissions_tco2_per_mwh``; 0 without it)."""
-    ps = inputs.power_sources
-    own = source_column(inputs, "emissions_tco2_per_mwh", np.nan).to_numpy(float)
     grid = (inputs.grid_emissions_tco2_per_mwh.reindex(inputs.sites.index).fillna(0.0)
             .to_numpy(float) if inputs.grid_emissions_tco2_per_mwh is not None
             else np.zeros(len(inputs.sites)))
+    return factors_of(inputs.power_sources, grid)
+
+
+def factors_of(ps: pd.DataFrame, grid_tco2_per_mwh: np.ndarray) -> np.ndarray:
+    """site x source tCO2 per MWh of power-source table ``ps``, with each site's grid
+    factor ``grid_tco2_per_mwh`` for a grid source without its own."""
+    own = (ps["emissions_tco2_per_mwh"].to_numpy(float) if "emissions_tco2_per_mwh" in ps
+           else np.full(len(ps), np.nan))
     is_grid = (ps.kind == "grid").to_numpy()
-    out = np.where(np.isnan(own)[None, :] & is_grid[None, :], grid[:, None],
-                   np.nan_to_num(own)[None, :])
-    return out
+    return np.where(np.isnan(own)[None, :] & is_grid[None, :],
+                    np.asarray(grid_tco2_per_mwh, float)[:, None], np.nan_to_num(own)[None, :])
 
 
 def carbon_price(inputs: PlanInputs) -> np.ndarray:
@@ -194,9 +206,13 @@ def ramp_shortfall_mw(inputs: PlanInputs) -> np.ndarray | None:
 
 def absorbs_swings(inputs: PlanInputs) -> np.ndarray:
     """Per source: 1 where it can follow a job's swing within seconds (batteries)."""
-    battery = inputs.power_sources.kind == "battery"
-    return source_column(inputs, "absorbs_swings", battery).fillna(False).astype(bool
-                                                                              ).to_numpy(float)
+    return absorbs_of(inputs.power_sources)
+
+
+def absorbs_of(ps: pd.DataFrame) -> np.ndarray:
+    """:func:`absorbs_swings` of power-source table ``ps``."""
+    col = ps["absorbs_swings"] if "absorbs_swings" in ps else ps.kind == "battery"
+    return col.fillna(False).astype(bool).to_numpy(float)
 
 
 def dispatch_availability(inputs: PlanInputs) -> np.ndarray:

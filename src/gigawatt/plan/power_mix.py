@@ -26,8 +26,8 @@ from ..annuity import crf
 from ..errors import InfeasibleError, ValidationError
 from ..numfmt import ResultRepr
 from .inputs import BATTERY_EFFICIENCY, BATTERY_HOURS, site_periods, source_table
-from .installed import (HOURS_PER_YEAR, RAMP_WINDOW_MIN, availability, capex_usd_per_mw_of,
-                        previous_of)
+from .installed import (HOURS_PER_YEAR, RAMP_WINDOW_MIN, absorbs_of, availability,
+                        capex_usd_per_mw_of, factors_of, previous_of, prices_of)
 from .lp import ArrayModel, Expr
 from .reserve import MAX_SETTLE, credit_of, largest_unit
 from .solve import Session
@@ -193,7 +193,7 @@ def power_mix(catalog: Catalog, site: str, facility_power_mw: float, *,
         if unit[2]:
             w[0, unit[1]] = 1.0
         held = (np.array([0.0 if unit[2] else unit[0]]), w)
-    return _read(m, sess, s.id, year, swing_mw, ramp, held, args, n_plus_one)
+    return _read(m, sess, s.id, year, swing_mw, ramp, args, n_plus_one)
 
 
 def _solve(*, ps, cf, hours, block, peak, avg, grid_limit, price, grid_tco2, ramp_short,
@@ -237,17 +237,15 @@ def _solve(*, ps, cf, hours, block, peak, avg, grid_limit, price, grid_tco2, ram
         m.add_rows("power-supply_mw-upper", ("source",), [ps.index], C, "<=",
                    np.nan_to_num(supply), mask=~np.isnan(supply))
     if ramp_short > 0:
-        absorbs = ps.absorbs_swings.fillna(False).astype(bool).to_numpy(float)
-        m.add_rows("power-ramp_mw-lower", (), [], (C * absorbs).sum() + Expr.of(short_firm),
+        m.add_rows("power-ramp_mw-lower", (), [], (C * absorbs_of(ps)).sum()
+                   + Expr.of(short_firm),
                    ">=", ramp_short)
     const, whole = held
     m.add_rows("power-firm_mw-lower", (), [],
                (C * (credit_of(ps) - whole[0])).sum() + Expr.of(short_firm), ">=",
                peak * (1.0 + margin) + float(const[0]))
-    per_mw = capex_usd_per_mw_of(ps) * _crf_each(rate, ps.life_years.to_numpy(float)) \
-        + ps.fixed_opex_usd_per_kw_year.to_numpy(float) * 1e3
-    energy = _energy_usd_per_mwh(ps, price) + carbon * _tco2_per_mwh(ps, grid_tco2)
-    w = hours[None, :] * energy[:, None]
+    per_mw = _capacity_usd_per_mw_year(ps, rate)
+    w = hours[None, :] * _running_usd_per_mwh(ps, price, grid_tco2, carbon)[:, None]
     m.set_objective((C * (per_mw / 1e6)).sum() + (Expr.of(disp) * (w / 1e6)).sum()
                     + (Expr.of(short) * (hours * UNSERVED_USD_PER_MWH / 1e6)).sum()
                     + Expr.of(short_firm) * (UNSERVED_USD_PER_MWH * 1e-3))
@@ -258,18 +256,21 @@ def _solve(*, ps, cf, hours, block, peak, avg, grid_limit, price, grid_tco2, ram
     return m, sess
 
 
-def _energy_usd_per_mwh(ps: pd.DataFrame, grid_price: float) -> np.ndarray:
-    return ps.energy_usd_per_mwh.fillna(grid_price).to_numpy(float)
+def _capacity_usd_per_mw_year(ps: pd.DataFrame, rate: float) -> np.ndarray:
+    """Per source: annualised capital + fixed O&M of one MW, USD per year."""
+    return (capex_usd_per_mw_of(ps) * _crf_each(rate, ps.life_years.to_numpy(float))
+            + ps.fixed_opex_usd_per_kw_year.to_numpy(float) * 1e3)
 
 
-def _tco2_per_mwh(ps: pd.DataFrame, grid_tco2: float) -> np.ndarray:
-    own = ps.emissions_tco2_per_mwh.to_numpy(float)
-    return np.where(np.isnan(own) & (ps.kind == "grid").to_numpy(), grid_tco2,
-                    np.nan_to_num(own))
+def _running_usd_per_mwh(ps: pd.DataFrame, price: float, grid_tco2: float,
+                         carbon: float) -> np.ndarray:
+    """Per source: energy or fuel + carbon of one MWh drawn, USD."""
+    return (prices_of(ps, np.array([price]))[0]
+            + carbon * factors_of(ps, np.array([grid_tco2]))[0])
 
 
 def _read(m: ArrayModel, sess: Session, site: str, year: int | None, swing_mw: float,
-          ramp: float | None, held: tuple, a: dict, n_plus_one: bool) -> PowerMix:
+          ramp: float | None, a: dict, n_plus_one: bool) -> PowerMix:
     ps, hours = a["ps"], a["hours"]
     unserved = float((sess.values("unserved_mw") * hours).sum())
     firm_gap = float(sess.values("unserved_firm_mw"))
@@ -287,15 +288,13 @@ def _read(m: ArrayModel, sess: Session, site: str, year: int | None, swing_mw: f
     mwh = (disp * hours[None, :]).sum(axis=1)
     if is_batt.any():
         mwh = np.where(is_batt, (sess.values("discharge_mw") * hours).sum(), mwh)
-    energy_cost = _energy_usd_per_mwh(ps, a["price"])
-    tco2 = _tco2_per_mwh(ps, a["grid_tco2"])
-    fuel = np.where(is_batt, 0.0, mwh * (energy_cost + a["carbon"] * tco2))
-    capital = capex_usd_per_mw_of(ps)
-    annual = cap * (capital * _crf_each(a["rate"], ps.life_years.to_numpy(float))
-                    + ps.fixed_opex_usd_per_kw_year.to_numpy(float) * 1e3) + fuel
+    tco2 = factors_of(ps, np.array([a["grid_tco2"]]))[0]
+    running = _running_usd_per_mwh(ps, a["price"], a["grid_tco2"], a["carbon"])
+    annual = (cap * _capacity_usd_per_mw_year(ps, a["rate"])
+              + np.where(is_batt, 0.0, mwh * running))
     sources = pd.DataFrame({
         "kind": ps.kind, "capacity_mw": cap, "energy_gwh": mwh / 1e3,
-        "capex_usd": cap * capital, "annual_cost_usd": annual,
+        "capex_usd": cap * capex_usd_per_mw_of(ps), "annual_cost_usd": annual,
         "emissions_tco2": np.where(is_batt, 0.0, mwh * tco2),
         "lead_time_years": ps.lead_time_years, "unit_mw": ps.unit_mw}, index=ps.index)
     delivered = a["avg"] * HOURS_PER_YEAR
